@@ -1,0 +1,134 @@
+// grava create | show | list | update | close | reopen | delete | ready
+
+import { type Command, InvalidArgumentError } from 'commander';
+import { withReplica } from '../context.js';
+import { issueDetail, issueLine, issueList } from '../render.js';
+import { jsonOption, run } from '../run.js';
+import { oneLine } from '../output.js';
+import type { UpdateIssueInput } from '../../storage/issue-types.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+// Flags are validated again in storage; parsing here only turns the text into a number.
+function priorityArg(v: string): number {
+  if (!/^\s*-?\d+\s*$/.test(v)) throw new InvalidArgumentError(`invalid priority ${JSON.stringify(v)}; expected an integer from 0 to 4`);
+  return Number(v);
+}
+
+export function registerIssues(program: Command): void {
+  program
+    .command('create')
+    .description('create an issue and print it')
+    .argument('<title>', 'the title')
+    .option('-d, --description <text>', 'a longer description')
+    .option('-p, --priority <0-4>', 'priority; 0 is the most urgent (default 2)', priorityArg)
+    .option('-t, --type <type>', 'bug | feature | task | epic | chore (default task)')
+    .option('-a, --assignee <name>', 'who works on it')
+    .option('-l, --label <label>', 'a label (repeatable)', collect)
+    .addOption(jsonOption())
+    .action(async (title: string, o: { description?: string; priority?: number; type?: string; assignee?: string; label?: string[]; json?: boolean }) => run(o, async (out) => {
+      const issue = await withReplica((r) => r.issues.create({
+        title,
+        ...(o.description !== undefined ? { description: o.description } : {}),
+        ...(o.priority !== undefined ? { priority: o.priority } : {}),
+        ...(o.type !== undefined ? { type: o.type } : {}),
+        ...(o.assignee !== undefined ? { assignee: o.assignee } : {}),
+        ...(o.label !== undefined ? { labels: o.label } : {}),
+      }));
+      out.data(issue, () => `Created ${issue.id}: ${oneLine(issue.title)}`);
+    }));
+
+  program
+    .command('show')
+    .description('show one issue with its dependencies, labels and comments')
+    .argument('<id>')
+    .addOption(jsonOption())
+    .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
+      const issue = await withReplica((r) => r.issues.show(id));
+      out.data(issue, () => issueDetail(issue));
+    }));
+
+  program
+    .command('list')
+    .description('list issues (deleted ones are left out)')
+    .option('-s, --status <status>', 'only this status')
+    .option('-a, --assignee <name>', 'only this assignee')
+    .option('-l, --label <label>', 'only issues with this label')
+    .addOption(jsonOption())
+    .action(async (o: { status?: string; assignee?: string; label?: string; json?: boolean }) => run(o, async (out) => {
+      const issues = await withReplica((r) => r.issues.list({
+        ...(o.status !== undefined ? { status: o.status } : {}),
+        ...(o.assignee !== undefined ? { assignee: o.assignee } : {}),
+        ...(o.label !== undefined ? { label: o.label } : {}),
+      }));
+      out.data(issues, () => issueList(issues));
+    }));
+
+  program
+    .command('ready')
+    .description('open issues not blocked by any unclosed issue')
+    .addOption(jsonOption())
+    .action(async (o: { json?: boolean }) => run(o, async (out) => {
+      const issues = await withReplica((r) => r.issues.ready());
+      out.data(issues, () => issueList(issues, 'nothing is ready'));
+    }));
+
+  program
+    .command('update')
+    .description('change fields of an issue')
+    .argument('<id>')
+    .option('--title <title>')
+    .option('-d, --description <text>')
+    .option('-s, --status <status>', 'open | in_progress | blocked | deferred | closed')
+    .option('-p, --priority <0-4>', 'priority', priorityArg)
+    .option('-t, --type <type>', 'bug | feature | task | epic | chore')
+    .option('-a, --assignee <name>', "assignee ('' to unassign)")
+    .option('--claim', 'assign to yourself and start, only if nobody has it (atomic)')
+    .addOption(jsonOption())
+    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; json?: boolean }) => run(o, async (out) => {
+      const input: UpdateIssueInput = {
+        ...(o.title !== undefined ? { title: o.title } : {}),
+        ...(o.description !== undefined ? { description: o.description } : {}),
+        ...(o.status !== undefined ? { status: o.status } : {}),
+        ...(o.priority !== undefined ? { priority: o.priority } : {}),
+        ...(o.type !== undefined ? { type: o.type } : {}),
+        ...(o.assignee !== undefined ? { assignee: o.assignee === '' ? null : o.assignee } : {}),
+      };
+      const { GravaError } = await import('../../errors/grava-error.js');
+      if (o.claim && Object.keys(input).length > 0) throw new GravaError('GRAVA_E_USAGE', '--claim cannot be combined with other changes');
+      if (!o.claim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim');
+      const issue = await withReplica((r) => (o.claim ? r.issues.claim(id) : r.issues.update(id, input)));
+      out.data(issue, () => `Updated ${issueLine(issue)}`);
+    }));
+
+  program
+    .command('close')
+    .description('close an issue')
+    .argument('<id>')
+    .option('-r, --reason <text>', 'why it is closed')
+    .addOption(jsonOption())
+    .action(async (id: string, o: { reason?: string; json?: boolean }) => run(o, async (out) => {
+      const issue = await withReplica((r) => r.issues.close(id, o.reason));
+      out.data(issue, () => `Closed ${issue.id}: ${oneLine(issue.title)}`);
+    }));
+
+  program
+    .command('reopen')
+    .description('reopen a closed issue')
+    .argument('<id>')
+    .addOption(jsonOption())
+    .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
+      const issue = await withReplica((r) => r.issues.reopen(id));
+      out.data(issue, () => `Reopened ${issue.id}: ${oneLine(issue.title)}`);
+    }));
+
+  program
+    .command('delete')
+    .description('delete an issue (leaves a tombstone that merges like any other change)')
+    .argument('<id>')
+    .addOption(jsonOption())
+    .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
+      const r = await withReplica((x) => x.issues.delete(id));
+      out.data(r, () => `Deleted ${r.id}`);
+    }));
+}

@@ -1,0 +1,52 @@
+// grava init, grava doctor, grava dolt start|stop|status
+
+import type { Command } from 'commander';
+import { run, jsonOption } from '../run.js';
+
+export function registerWorkspace(program: Command): void {
+  program
+    .command('init')
+    .description('create a workspace (.grava/) in the current directory')
+    .option('--remote <url>', 'clone the central database from http://HOST:PORT/DATABASE')
+    .option('--prefix <prefix>', 'issue id prefix', 'gr')
+    .option('--actor <name>', 'who this workspace writes as (default: user@host)')
+    .addOption(jsonOption())
+    .action(async (opts: { remote?: string; prefix: string; actor?: string; json?: boolean }) => run(opts, async (out) => {
+      const { initWorkspace } = await import('../../transport/init.js');
+      out.info(opts.remote ? `cloning ${opts.remote} ...` : 'creating a local-only workspace ...');
+      const r = await initWorkspace({ root: process.cwd(), prefix: opts.prefix, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.remote ? { remote: opts.remote } : {}), progress: (m) => out.info(m) });
+      out.data(r, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
+    }));
+
+  program
+    .command('doctor')
+    .description('check Dolt, the workspace and its server')
+    .addOption(jsonOption())
+    .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
+      const { doctor } = await import('../doctor.js');
+      const report = await doctor();
+      out.data(report, () => report.lines.join('\n'));
+      if (!report.ok) process.exitCode = 1;
+    }));
+
+  const dolt = program.command('dolt').description("the workspace's own dolt sql-server");
+  dolt.command('start').description('start (or reuse) the workspace server').addOption(jsonOption())
+    .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
+      const { openReplica } = await import('../../storage/replica.js');
+      const r = await openReplica();
+      await r.close();
+      out.data({ running: true, pid: r.state.pid, port: r.state.port, socket: r.state.socket }, () => `workspace server running: pid ${r.state.pid}, port ${r.state.port}`);
+    }));
+  dolt.command('stop').description('stop the workspace server').addOption(jsonOption())
+    .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
+      const { localServer } = await import('../doctor.js');
+      const result = await (await localServer()).stop();
+      out.data({ result }, () => (result === 'stopped' ? 'workspace server stopped' : 'workspace server was not running'));
+    }));
+  dolt.command('status').description('is the workspace server running?').addOption(jsonOption())
+    .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
+      const { localServer } = await import('../doctor.js');
+      const s = await (await localServer()).status();
+      out.data({ running: s.running, ready: s.ready, pid: s.state?.pid ?? null, port: s.state?.port ?? null }, () => (s.running ? `running: pid ${s.state?.pid}, port ${s.state?.port}, ${s.ready ? 'ready' : 'not answering'}` : 'not running'));
+    }));
+}

@@ -1,0 +1,57 @@
+// grava doctor: Dolt, the workspace, its server and schema. Works outside a workspace too.
+
+import { findWorkspaceRoot, readConfig, workspacePaths } from '../storage/workspace.js';
+import { findDolt, readDoltPin } from '../storage/dolt-binary.js';
+import { workspaceServer } from '../storage/replica.js';
+import type { DoltServer } from '../storage/dolt-server.js';
+import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { statSync } from 'node:fs';
+
+export interface DoctorReport {
+  ok: boolean;
+  dolt: { path: string | null; version: string | null; pinned: string; error?: string };
+  workspace: { root: string | null; prefix?: string; actor?: string; remote?: string | null; private?: boolean };
+  server: { running: boolean; ready: boolean; pid: number | null; port: number | null } | null;
+  lines: string[];
+}
+
+export async function localServer(): Promise<DoltServer> {
+  const root = findWorkspaceRoot();
+  if (!root) throw new GravaError('GRAVA_E_NO_WORKSPACE', 'not inside a grava workspace; run `grava init`');
+  const paths = workspacePaths(root);
+  return workspaceServer(paths, readConfig(paths), await findDolt());
+}
+
+export async function doctor(): Promise<DoctorReport> {
+  const pin = readDoltPin();
+  const lines: string[] = [];
+  const report: DoctorReport = { ok: true, dolt: { path: null, version: null, pinned: pin.version }, workspace: { root: null }, server: null, lines };
+  try {
+    const d = await findDolt();
+    report.dolt = { path: d.path, version: d.version, pinned: pin.version };
+    lines.push(`ok    dolt ${d.version} at ${d.path}${d.version === pin.version ? '' : ` (grava is pinned to ${pin.version})`}`);
+  } catch (e) {
+    const err = asGravaError(e);
+    report.ok = false;
+    report.dolt = { path: null, version: null, pinned: pin.version, error: `${err.code}: ${err.message}` };
+    lines.push(`FAIL  ${err.code}: ${err.message}`);
+  }
+  const root = findWorkspaceRoot();
+  if (!root) {
+    lines.push('info  no workspace here (run `grava init` to create one)');
+    return report;
+  }
+  const paths = workspacePaths(root);
+  const config = readConfig(paths);
+  const mode = statSync(paths.dir).mode & 0o777;
+  report.workspace = { root, prefix: config.prefix, actor: config.actor, remote: config.remote ?? null, private: mode === 0o700 };
+  lines.push(`ok    workspace ${root} (prefix ${config.prefix}, actor ${config.actor}, ${config.remote ? `remote ${config.remote}` : 'local only'})`);
+  if (mode !== 0o700) { report.ok = false; lines.push(`FAIL  ${paths.dir} has mode ${mode.toString(8)}; it should be 700`); }
+  if (report.dolt.path) {
+    const s = await (await localServer()).status();
+    report.server = { running: s.running, ready: s.ready, pid: s.state?.pid ?? null, port: s.state?.port ?? null };
+    lines.push(s.running ? `${s.ready ? 'ok  ' : 'FAIL'}  workspace server pid ${s.state?.pid} port ${s.state?.port}${s.ready ? '' : ' is not answering'}` : 'info  workspace server is not running (the next command starts it)');
+    if (s.running && !s.ready) report.ok = false;
+  }
+  return report;
+}

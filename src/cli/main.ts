@@ -1,0 +1,44 @@
+// The grava command-line program. It only registers commands; each command
+// loads what it needs when it runs.
+
+import { Command, CommanderError } from 'commander';
+import { EXIT } from '../errors/grava-error.js';
+import { oneLine } from './output.js';
+import { registerIssues } from './commands/issues.js';
+import { registerRelations } from './commands/relations.js';
+import { registerWorkspace } from './commands/workspace.js';
+
+export function buildProgram(): Command {
+  const program = new Command('grava')
+    .description('an issue tracker for fleets of AI coding agents, kept in Dolt')
+    .version('0.1.0', '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Usage errors become one line with a stable code: `GRAVA_E_USAGE: ...`.
+      outputError: (str, write) => write(`GRAVA_E_USAGE: ${oneLine(str.replace(/^error:\s*/, '').trim())}\n`),
+    })
+    .exitOverride();
+  registerWorkspace(program);
+  registerIssues(program);
+  registerRelations(program);
+  for (const c of program.commands) {
+    c.exitOverride();
+    for (const sub of c.commands) sub.exitOverride();
+  }
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      if (e.code === 'commander.executeSubCommandAsync') return EXIT.ok;
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}

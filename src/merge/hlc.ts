@@ -1,0 +1,111 @@
+// Hybrid logical clock. Pure: the wall time always comes in as an argument.
+//
+// A stamp is (wall ms, logical counter, actor). Its text form sorts exactly like
+// the tuple, so Dolt can store it in a VARCHAR and SQL/JS string comparison
+// orders it: `0001732470000000-000003-alice`.
+
+export interface Hlc {
+  readonly wall: number;
+  readonly counter: number;
+  readonly actor: string;
+}
+
+/** The persisted part of a local clock: the highest (wall, counter) issued or seen. */
+export interface HlcState {
+  readonly wall: number;
+  readonly counter: number;
+}
+
+export const WALL_DIGITS = 16;
+export const COUNTER_DIGITS = 6;
+export const MAX_COUNTER = 999_999;
+export const ACTOR_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$/;
+/** Default bound past which a remote stamp is treated as coming from a broken clock. */
+export const DEFAULT_MAX_DRIFT_MS = 5 * 60 * 1000;
+
+export const ZERO_STATE: HlcState = { wall: 0, counter: 0 };
+
+export function isValidActor(actor: string): boolean {
+  return ACTOR_PATTERN.test(actor);
+}
+
+export function encodeHlc(c: Hlc): string {
+  return `${String(c.wall).padStart(WALL_DIGITS, '0')}-${String(c.counter).padStart(COUNTER_DIGITS, '0')}-${c.actor}`;
+}
+
+const HLC_TEXT = /^(\d{16})-(\d{6})-(.+)$/;
+
+export function decodeHlc(text: string): Hlc | undefined {
+  const m = HLC_TEXT.exec(text);
+  if (!m) return undefined;
+  return { wall: Number(m[1]), counter: Number(m[2]), actor: m[3]! };
+}
+
+/** Total order on (wall, counter, actor). Returns <0, 0 or >0. */
+export function compareHlc(a: Hlc, b: Hlc): number {
+  if (a.wall !== b.wall) return a.wall < b.wall ? -1 : 1;
+  if (a.counter !== b.counter) return a.counter < b.counter ? -1 : 1;
+  return a.actor < b.actor ? -1 : a.actor > b.actor ? 1 : 0;
+}
+
+/** Compares encoded stamps; a missing stamp (null) is older than any stamp. */
+export function compareStamp(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
+}
+
+function advance(state: HlcState, wall: number): HlcState {
+  if (wall > state.wall) return { wall, counter: 0 };
+  if (state.counter < MAX_COUNTER) return { wall: state.wall, counter: state.counter + 1 };
+  return { wall: state.wall + 1, counter: 0 };
+}
+
+/** Issues a stamp for a local event at wall time `now`. Never runs backwards. */
+export function tick(state: HlcState, now: number, actor: string): { state: HlcState; stamp: Hlc } {
+  const next = advance(state, now);
+  return { state: next, stamp: { ...next, actor } };
+}
+
+/**
+ * A stamp strictly greater than both the local clock and `after` (the clock of
+ * the value being overwritten). Overwriting a cell therefore always beats what
+ * the writer saw, even when that came from a clock running ahead.
+ */
+export function tickAfter(state: HlcState, now: number, actor: string, after: Hlc | undefined): { state: HlcState; stamp: Hlc } {
+  let base = state;
+  if (after && (after.wall > base.wall || (after.wall === base.wall && after.counter > base.counter))) {
+    base = { wall: after.wall, counter: after.counter };
+  }
+  const t = tick(base, now, actor);
+  if (after && compareHlc(t.stamp, after) <= 0) {
+    const bumped = advance(t.state, t.state.wall);
+    return { state: bumped, stamp: { ...bumped, actor } };
+  }
+  return t;
+}
+
+export interface Receipt {
+  readonly state: HlcState;
+  /** True when the remote stamp was beyond `now + maxDriftMs` and was not adopted in full. */
+  readonly clamped: boolean;
+}
+
+/**
+ * Merges a remote stamp into the local clock. A stamp more than `maxDriftMs`
+ * ahead of `now` is clamped to that bound and flagged, so one broken clock
+ * cannot drag every replica's clock into the future.
+ */
+export function receive(state: HlcState, remote: Hlc, now: number, maxDriftMs: number = DEFAULT_MAX_DRIFT_MS): Receipt {
+  const bound = now + maxDriftMs;
+  const clamped = remote.wall > bound;
+  const seen: HlcState = clamped ? { wall: bound, counter: 0 } : { wall: remote.wall, counter: remote.counter };
+  const higher = seen.wall > state.wall || (seen.wall === state.wall && seen.counter > state.counter) ? seen : state;
+  return { state: higher, clamped };
+}
+
+/** True when a stamp's wall time lies beyond `now + maxDriftMs`. */
+export function isBeyondDrift(stamp: Hlc, now: number, maxDriftMs: number = DEFAULT_MAX_DRIFT_MS): boolean {
+  return stamp.wall > now + maxDriftMs;
+}

@@ -1,0 +1,65 @@
+// Persists the local HLC's high-water mark (.grava/clock.json) so the clock
+// never runs backwards across restarts, even if the wall clock does.
+
+import { readFileSync } from 'node:fs';
+import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../merge/hlc.js';
+import { writeFileAtomic } from './workspace.js';
+
+export interface Clock {
+  /** A fresh stamp for a local write, strictly after every stamp issued or seen. */
+  next(after?: string | null): string;
+  /** Merges stamps seen from other replicas. Returns how many were beyond the drift bound. */
+  observe(stamps: Iterable<string>): number;
+  readonly actor: string;
+}
+
+export class FileClock implements Clock {
+  private state: HlcState;
+
+  constructor(
+    private readonly path: string,
+    readonly actor: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.state = FileClock.load(path);
+  }
+
+  static load(path: string): HlcState {
+    try {
+      const s = JSON.parse(readFileSync(path, 'utf8')) as HlcState;
+      return Number.isFinite(s.wall) && Number.isFinite(s.counter) ? { wall: s.wall, counter: s.counter } : ZERO_STATE;
+    } catch {
+      return ZERO_STATE;
+    }
+  }
+
+  next(after?: string | null): string {
+    // Re-read: another process of this workspace may have ticked since.
+    const disk = FileClock.load(this.path);
+    if (disk.wall > this.state.wall || (disk.wall === this.state.wall && disk.counter > this.state.counter)) this.state = disk;
+    const prev: Hlc | undefined = after ? decodeHlc(after) : undefined;
+    const t = prev ? tickAfter(this.state, this.now(), this.actor, prev) : tick(this.state, this.now(), this.actor);
+    this.state = t.state;
+    writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
+    return encodeHlc(t.stamp);
+  }
+
+  observe(stamps: Iterable<string>): number {
+    let clamped = 0;
+    const now = this.now();
+    for (const s of stamps) {
+      const h = decodeHlc(s);
+      if (!h) continue;
+      const r = receive(this.state, h, now);
+      this.state = r.state;
+      if (r.clamped) clamped++;
+    }
+    writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
+    return clamped;
+  }
+}
+
+/** The wall time (ms) of an encoded stamp, or undefined. */
+export function stampWall(stamp: string | null | undefined): number | undefined {
+  return stamp ? decodeHlc(stamp)?.wall : undefined;
+}

@@ -1,0 +1,101 @@
+// Finding the Dolt binary and checking its version.
+//
+// Order: GRAVA_DOLT_BIN, then the build cache that `npm run setup` fills
+// (keyed by version, outside the clone), then `dolt` on PATH.
+
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { GravaError } from '../errors/grava-error.js';
+
+const execFileP = promisify(execFile);
+
+export interface DoltPin {
+  readonly version: string;
+  readonly moduleVersion: string;
+  readonly commit: string;
+  readonly minimumVersion: string;
+}
+
+export interface DoltBinary {
+  readonly path: string;
+  readonly version: string;
+  readonly source: 'env' | 'cache' | 'path';
+}
+
+const PACKAGE_ROOT = new URL('../../', import.meta.url);
+
+export function readDoltPin(): DoltPin {
+  return JSON.parse(readFileSync(new URL('tools/dolt/dolt.json', PACKAGE_ROOT), 'utf8')) as DoltPin;
+}
+
+export function doltCachePath(pin: DoltPin = readDoltPin()): string {
+  const base = process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
+  return join(base, 'dolt', `${pin.version}-${pin.commit}`, 'dolt');
+}
+
+/** Compares dotted numeric versions: <0, 0, >0. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const versionCache = new Map<string, string>();
+
+export async function doltVersion(path: string): Promise<string> {
+  const cached = versionCache.get(path);
+  if (cached) return cached;
+  // An empty DOLT_ROOT_PATH keeps `dolt version` from reading or writing the user's ~/.dolt.
+  const home = mkdtempSync(join(tmpdir(), 'grava-dv-'));
+  try {
+    const { stdout } = await execFileP(path, ['version'], { env: { ...process.env, DOLT_ROOT_PATH: home }, timeout: 30_000 });
+    const m = /dolt version (\d+\.\d+\.\d+)/.exec(stdout);
+    if (!m?.[1]) throw new GravaError('GRAVA_E_DOLT_VERSION', `cannot read the version of ${path}`);
+    versionCache.set(path, m[1]);
+    return m[1];
+  } catch (e) {
+    if (e instanceof GravaError) throw e;
+    throw new GravaError('GRAVA_E_DOLT_MISSING', `cannot run ${path}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+/** Finds Dolt and refuses versions older than the supported minimum. */
+export async function findDolt(): Promise<DoltBinary> {
+  const pin = readDoltPin();
+  let path: string | undefined;
+  let source: DoltBinary['source'];
+  if (process.env.GRAVA_DOLT_BIN) {
+    path = process.env.GRAVA_DOLT_BIN;
+    source = 'env';
+    if (!existsSync(path)) throw new GravaError('GRAVA_E_DOLT_MISSING', `GRAVA_DOLT_BIN points at ${path}, which does not exist`);
+  } else if (existsSync(doltCachePath(pin))) {
+    path = doltCachePath(pin);
+    source = 'cache';
+  } else {
+    path = onPath('dolt');
+    source = 'path';
+  }
+  if (!path) throw new GravaError('GRAVA_E_DOLT_MISSING', `Dolt was not found; run \`npm run setup\` to build Dolt ${pin.version}, or set GRAVA_DOLT_BIN`);
+  const version = await doltVersion(path);
+  if (compareVersions(version, pin.minimumVersion) < 0) {
+    throw new GravaError('GRAVA_E_DOLT_VERSION', `Dolt ${version} at ${path} is older than ${pin.minimumVersion}, the oldest grava supports`, { version, path, minimum: pin.minimumVersion });
+  }
+  return { path, version, source };
+}

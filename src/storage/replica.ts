@@ -1,0 +1,143 @@
+// A workspace's replica: its `.grava/` files, its dolt sql-server and a
+// database handle. This is what every command opens.
+
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { hostname, userInfo } from 'node:os';
+import { GravaError } from '../errors/grava-error.js';
+import { isValidActor } from '../merge/hlc.js';
+import { FileClock } from './clock-store.js';
+import { openDb, exec, type Db } from './db.js';
+import { findDolt, type DoltBinary } from './dolt-binary.js';
+import { DoltServer, type DoltServerState } from './dolt-server.js';
+import { IssuesRepo } from './issues-repo.js';
+import { migrate, type MigrationResult } from './migrations.js';
+import { validPrefix } from './validate.js';
+import {
+  createWorkspaceDir, DATABASE, generateSecret, readConfig, remoteCredentials, requireWorkspace, workspacePaths, writeConfig,
+  type WorkspaceConfig, type WorkspacePaths,
+} from './workspace.js';
+
+const execFileP = promisify(execFile);
+
+export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, dolt: DoltBinary): DoltServer {
+  const creds = remoteCredentials(config);
+  return new DoltServer({
+    doltPath: dolt.path,
+    dataDir: paths.dataDir,
+    doltHome: paths.doltHome,
+    configPath: paths.serverConfig,
+    statePath: paths.serverState,
+    logPath: paths.serverLog,
+    lockPath: paths.serverLock,
+    socket: paths.socket,
+    user: 'root',
+    password: config.localPassword,
+    // The remotes procedures (clone/fetch/push) run inside this server and read the password from its environment.
+    env: creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {},
+  });
+}
+
+export interface Replica {
+  readonly paths: WorkspacePaths;
+  readonly config: WorkspaceConfig;
+  readonly dolt: DoltBinary;
+  readonly server: DoltServer;
+  readonly state: DoltServerState;
+  readonly db: Db;
+  readonly clock: FileClock;
+  readonly issues: IssuesRepo;
+  close(): Promise<void>;
+}
+
+export function defaultActor(): string {
+  let user = 'agent';
+  try { user = userInfo().username; } catch { /* no passwd entry */ }
+  const raw = `${user}@${hostname()}`.replace(/[^A-Za-z0-9._@-]/g, '-').slice(0, 63);
+  return isValidActor(raw) ? raw : 'agent';
+}
+
+async function configureDoltHome(dolt: DoltBinary, home: string, actor: string): Promise<void> {
+  mkdirSync(home, { recursive: true, mode: 0o700 });
+  const env = { ...process.env, DOLT_ROOT_PATH: home };
+  for (const [k, v] of [['user.name', actor], ['user.email', `${actor}@grava.invalid`], ['metrics.disabled', 'true']] as const) {
+    await execFileP(dolt.path, ['config', '--global', '--add', k, v], { env, cwd: home });
+  }
+}
+
+export async function openReplica(paths: WorkspacePaths = requireWorkspace()): Promise<Replica> {
+  const config = readConfig(paths);
+  const dolt = await findDolt();
+  const server = workspaceServer(paths, config, dolt);
+  const state = await server.ensureRunning();
+  const db = openDb(server.target(state), config.database);
+  const clock = new FileClock(paths.clock, config.actor);
+  const issues = new IssuesRepo({ db, clock, prefix: config.prefix });
+  return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
+}
+
+export interface InitOptions {
+  readonly root: string;
+  readonly prefix?: string;
+  readonly actor?: string;
+  readonly remote?: string;
+}
+
+export interface InitResult {
+  readonly root: string;
+  readonly prefix: string;
+  readonly actor: string;
+  readonly database: string;
+  readonly migration: MigrationResult;
+}
+
+export interface PreparedWorkspace {
+  readonly paths: WorkspacePaths;
+  readonly config: WorkspaceConfig;
+  readonly server: DoltServer;
+  readonly state: DoltServerState;
+}
+
+/** Creates `.grava/` (0700) with its config and Dolt home, and starts the workspace server. */
+export async function prepareWorkspace(paths: WorkspacePaths, config: WorkspaceConfig, dolt: DoltBinary): Promise<PreparedWorkspace> {
+  createWorkspaceDir(paths);
+  try {
+    writeConfig(paths, config);
+    await configureDoltHome(dolt, paths.doltHome, config.actor);
+    const server = workspaceServer(paths, config, dolt);
+    const state = await server.ensureRunning();
+    return { paths, config, server, state };
+  } catch (e) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Creates `.grava/` and a local-only database with the schema committed. */
+export async function initLocalWorkspace(opts: InitOptions): Promise<InitResult> {
+  const paths = workspacePaths(opts.root);
+  const prefix = validPrefix(opts.prefix ?? 'gr');
+  const actor = opts.actor ?? defaultActor();
+  if (!isValidActor(actor)) throw new GravaError('GRAVA_E_INVALID', `invalid actor ${JSON.stringify(actor)}; use 1-63 letters, digits, '.', '_', '@' or '-'`);
+  if (existsSync(paths.dir)) throw new GravaError('GRAVA_E_WORKSPACE_EXISTS', `${paths.dir} already exists; this directory is already a grava workspace`);
+  const dolt = await findDolt();
+  const config: WorkspaceConfig = { version: 1, prefix, actor, database: DATABASE, localPassword: generateSecret() };
+  const ws = await prepareWorkspace(paths, config, dolt);
+  try {
+    const admin = openDb(ws.server.target(ws.state), undefined, 1);
+    try { await exec(admin, `CREATE DATABASE \`${DATABASE}\``); } finally { await admin.destroy(); }
+    const db = openDb(ws.server.target(ws.state), DATABASE);
+    try {
+      const migration = await migrate(db, actor);
+      return { root: opts.root, prefix, actor, database: DATABASE, migration };
+    } finally {
+      await db.destroy();
+    }
+  } catch (e) {
+    // Nothing half-made is left behind: a failed init removes what it created.
+    await ws.server.stop(2_000).catch(() => undefined);
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,123 @@
+// The on-disk layout of a workspace: `.grava/` and the files in it.
+// `.grava/` is private (0700); files that hold secrets are 0600.
+
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { GravaError } from '../errors/grava-error.js';
+
+export const GRAVA_DIR = '.grava';
+export const DATABASE = 'grava';
+
+export interface WorkspaceConfig {
+  readonly version: 1;
+  readonly prefix: string;
+  readonly actor: string;
+  readonly database: string;
+  /** Password of the workspace server's root user (loopback only). */
+  readonly localPassword: string;
+  readonly remote?: string;
+  readonly remoteUser?: string;
+  readonly remotePassword?: string;
+}
+
+export interface WorkspacePaths {
+  readonly root: string;
+  readonly dir: string;
+  readonly config: string;
+  readonly dataDir: string;
+  readonly doltHome: string;
+  readonly serverConfig: string;
+  readonly serverState: string;
+  readonly serverLog: string;
+  readonly serverLock: string;
+  readonly socket: string;
+  readonly clock: string;
+}
+
+// A unix socket path must fit in sun_path (108 bytes on Linux). Deep
+// workspaces get their socket in a private per-workspace folder under /tmp.
+const MAX_SOCKET_PATH = 100;
+
+export function workspacePaths(root: string): WorkspacePaths {
+  const dir = join(root, GRAVA_DIR);
+  let socket = join(dir, 'dolt.sock');
+  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+    const tag = createHash('sha256').update(dir).digest('hex').slice(0, 16);
+    socket = join(tmpdir(), `grava-${tag}`, 'dolt.sock');
+  }
+  return {
+    root,
+    dir,
+    config: join(dir, 'config.json'),
+    dataDir: join(dir, 'dolt'),
+    doltHome: join(dir, 'dolt-home'),
+    serverConfig: join(dir, 'server.yaml'),
+    serverState: join(dir, 'server.json'),
+    serverLog: join(dir, 'server.log'),
+    serverLock: join(dir, 'server.lock'),
+    socket,
+    clock: join(dir, 'clock.json'),
+  };
+}
+
+/** The nearest ancestor of `from` (inclusive) that contains `.grava/`. */
+export function findWorkspaceRoot(from: string = process.cwd()): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, GRAVA_DIR, 'config.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function requireWorkspace(from: string = process.cwd()): WorkspacePaths {
+  const root = findWorkspaceRoot(from);
+  if (!root) throw new GravaError('GRAVA_E_NO_WORKSPACE', `no grava workspace in ${resolve(from)} or any parent; run \`grava init\``);
+  return workspacePaths(root);
+}
+
+/** Writes a file atomically (temp file + rename) with the given mode. */
+export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, content, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, path);
+}
+
+export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
+  try {
+    return JSON.parse(readFileSync(paths.config, 'utf8')) as WorkspaceConfig;
+  } catch (e) {
+    throw new GravaError('GRAVA_E_NO_WORKSPACE', `cannot read ${paths.config}: ${(e as Error).message}`);
+  }
+}
+
+export function writeConfig(paths: WorkspacePaths, config: WorkspaceConfig): void {
+  writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`, 0o600);
+}
+
+export function createWorkspaceDir(paths: WorkspacePaths): void {
+  mkdirSync(paths.dir, { mode: 0o700 });
+  chmodSync(paths.dir, 0o700);
+  // Nothing in .grava/ belongs in git: the database, sockets, logs and secrets.
+  writeFileSync(join(paths.dir, '.gitignore'), '# grava workspace state: database, sockets, logs, credentials\n*\n', { mode: 0o600 });
+}
+
+export function ensurePrivateDir(path: string): void {
+  mkdirSync(path, { recursive: true, mode: 0o700 });
+  chmodSync(path, 0o700);
+}
+
+export function generateSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Remote credentials: environment first, then the workspace config. */
+export function remoteCredentials(config: WorkspaceConfig | undefined): { user: string; password: string } | undefined {
+  const user = process.env.GRAVA_REMOTE_USER ?? config?.remoteUser;
+  const password = process.env.GRAVA_REMOTE_PASSWORD ?? config?.remotePassword;
+  return user && password !== undefined ? { user, password } : undefined;
+}
