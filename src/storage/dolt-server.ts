@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import mysql from 'mysql2/promise';
 import { GravaError } from '../errors/grava-error.js';
 import { withFileLock } from './file-lock.js';
-import { commandLine, freePort, isAlive, terminate, waitFor } from './process-util.js';
+import { commandLine, findProcesses, freePort, isAlive, terminate, waitFor } from './process-util.js';
 import { writeFileAtomic, ensurePrivateDir } from './workspace.js';
 
 export interface DoltServerOptions {
@@ -135,6 +135,9 @@ export class DoltServer {
         if (await waitFor(() => ping(this.target(state)), 10_000, 100)) return state;
         await terminate(state.pid); // alive but not answering: an orphan to replace
       }
+      // A server of ours that the state file does not know (it was lost or
+      // overwritten in a crash) still holds the database lock: stop it.
+      for (const orphan of findProcesses('sql-server', this.options.configPath)) await terminate(orphan);
       return this.startLocked();
     });
   }
@@ -190,6 +193,10 @@ export class DoltServer {
     let result: 'stopped' | 'not-running' = 'not-running';
     if (state && this.ownsProcess(state)) {
       await terminate(state.pid, graceMs);
+      result = 'stopped';
+    }
+    for (const orphan of findProcesses('sql-server', this.options.configPath)) {
+      await terminate(orphan, graceMs);
       result = 'stopped';
     }
     rmSync(this.options.statePath, { force: true });

@@ -1,15 +1,35 @@
 // Small process helpers: liveness, identity, waiting and free ports.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/** True when the process exists and is not a zombie (an exited child nobody has reaped yet). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
+/** Live processes whose command line contains every one of `parts` (Linux /proc). */
+export function findProcesses(...parts: string[]): number[] {
+  let entries: string[];
+  try { entries = readdirSync('/proc'); } catch { return []; }
+  return entries
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && isAlive(pid))
+    .filter((pid) => {
+      const cmd = commandLine(pid);
+      return cmd !== undefined && parts.every((p) => cmd.includes(p));
+    });
 }
 
 /** The command line of a process (Linux /proc), or undefined if it is gone. */

@@ -13,7 +13,6 @@ export function registerWorkspace(program: Command): void {
     .addOption(jsonOption())
     .action(async (opts: { remote?: string; prefix: string; actor?: string; json?: boolean }) => run(opts, async (out) => {
       const { initWorkspace } = await import('../../transport/init.js');
-      out.info(opts.remote ? `cloning ${opts.remote} ...` : 'creating a local-only workspace ...');
       const r = await initWorkspace({ root: process.cwd(), prefix: opts.prefix, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.remote ? { remote: opts.remote } : {}), progress: (m) => out.info(m) });
       out.data(r, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
     }));

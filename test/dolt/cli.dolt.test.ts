@@ -1,0 +1,219 @@
+// The workspace CLI end to end: real `grava` processes, a real dolt sql-server.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, errorCode, newWorkspace, ok, testDir } from '../helpers/workspace.js';
+
+interface IssueJson { id: string; title: string; description: string; status: string; priority: number; type: string; assignee: string | null; labels: string[]; created_at: string; updated_at: string; close_reason: string | null }
+interface DetailJson extends IssueJson { dependencies: { id: string; type: string }[]; dependents: { id: string }[]; comments: { body: string; author: string }[] }
+
+let ws: string;
+const create = async (title: string, ...flags: string[]): Promise<IssueJson> => (await ok(ws, ['create', title, ...flags, '--json'])).json as IssueJson;
+const list = async (...flags: string[]): Promise<IssueJson[]> => (await ok(ws, ['list', ...flags, '--json'])).json as IssueJson[];
+
+beforeAll(async () => {
+  ws = await newWorkspace('cli');
+});
+
+describe('grava init', () => {
+  it('creates a private .grava/ with its own .gitignore and a 0600 config', () => {
+    expect(statSync(join(ws, '.grava')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(ws, '.grava', 'config.json')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(ws, '.grava', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+  });
+
+  it('refuses to initialise twice and leaves the workspace untouched', async () => {
+    const before = readFileSync(join(ws, '.grava', 'config.json'), 'utf8');
+    const r = await cli(ws, ['init']);
+    expect(r.code).toBe(1);
+    expect(errorCode(r)).toBe('GRAVA_E_WORKSPACE_EXISTS');
+    expect(readFileSync(join(ws, '.grava', 'config.json'), 'utf8')).toBe(before);
+  });
+
+  it('rejects a bad prefix or actor and creates nothing', async () => {
+    const dir = testDir('badinit');
+    for (const args of [['--prefix', 'Bad Prefix'], ['--actor', 'no spaces allowed']]) {
+      const r = await cli(dir, ['init', ...args]);
+      expect(r.code).toBe(1);
+      expect(errorCode(r)).toBe('GRAVA_E_INVALID');
+      expect(existsSync(join(dir, '.grava'))).toBe(false);
+    }
+  });
+
+  it('commands outside a workspace fail with GRAVA_E_NO_WORKSPACE', async () => {
+    const r = await cli(testDir('outside'), ['list']);
+    expect(r.code).toBe(1);
+    expect(errorCode(r)).toBe('GRAVA_E_NO_WORKSPACE');
+  });
+});
+
+describe('issues', () => {
+  it('create prints the issue with every contract field', async () => {
+    const i = await create('Fix the parser', '--description', 'it breaks', '--priority', '1', '--type', 'bug', '--assignee', 'bob', '--label', 'a', '--label', 'b');
+    expect(i).toMatchObject({ title: 'Fix the parser', description: 'it breaks', status: 'open', priority: 1, type: 'bug', assignee: 'bob', labels: ['a', 'b'] });
+    expect(i.id).toMatch(/^gr-[0-9a-z]{4,}$/);
+    expect(Date.parse(i.created_at)).not.toBeNaN();
+    expect(Date.parse(i.updated_at)).toBeGreaterThanOrEqual(Date.parse(i.created_at));
+    const shown = (await ok(ws, ['show', i.id, '--json'])).json as DetailJson;
+    expect(shown).toMatchObject({ id: i.id, title: 'Fix the parser', dependencies: [], comments: [] });
+  });
+
+  it('update changes fields and bumps updated_at; close, reopen and delete work', async () => {
+    const i = await create('to change');
+    const u = (await ok(ws, ['update', i.id, '--title', 'changed', '--status', 'blocked', '--priority', '0', '--type', 'chore', '--json'])).json as IssueJson;
+    expect(u).toMatchObject({ title: 'changed', status: 'blocked', priority: 0, type: 'chore' });
+    expect(Date.parse(u.updated_at)).toBeGreaterThanOrEqual(Date.parse(i.updated_at));
+    const c = (await ok(ws, ['close', i.id, '--reason', 'done', '--json'])).json as IssueJson;
+    expect(c).toMatchObject({ status: 'closed', close_reason: 'done' });
+    const r = (await ok(ws, ['reopen', i.id, '--json'])).json as IssueJson;
+    expect(r).toMatchObject({ status: 'open', close_reason: null });
+    await ok(ws, ['delete', i.id]);
+    expect((await list()).map((x) => x.id)).not.toContain(i.id);
+    const gone = await cli(ws, ['show', i.id]);
+    expect(errorCode(gone)).toBe('GRAVA_E_NOT_FOUND');
+  });
+
+  it('list filters by status, assignee and label', async () => {
+    const a = await create('filter a', '--assignee', 'carol', '--label', 'ui');
+    const b = await create('filter b');
+    await ok(ws, ['update', b.id, '--status', 'deferred']);
+    expect((await list('--assignee', 'carol')).map((x) => x.id)).toEqual([a.id]);
+    expect((await list('--label', 'ui')).map((x) => x.id)).toEqual([a.id]);
+    expect((await list('--status', 'deferred')).map((x) => x.id)).toEqual([b.id]);
+  });
+
+  it('dependencies drive ready; cycles and self-dependencies are refused', async () => {
+    const blocker = await create('blocker');
+    const blocked = await create('blocked');
+    await ok(ws, ['dep', 'add', blocked.id, blocker.id]);
+    let ready = (await ok(ws, ['ready', '--json'])).json as IssueJson[];
+    expect(ready.map((x) => x.id)).toContain(blocker.id);
+    expect(ready.map((x) => x.id)).not.toContain(blocked.id);
+    const cycle = await cli(ws, ['dep', 'add', blocker.id, blocked.id]);
+    expect(errorCode(cycle)).toBe('GRAVA_E_INVALID');
+    expect(errorCode(await cli(ws, ['dep', 'add', blocker.id, blocker.id]))).toBe('GRAVA_E_INVALID');
+    await ok(ws, ['close', blocker.id]);
+    ready = (await ok(ws, ['ready', '--json'])).json as IssueJson[];
+    expect(ready.map((x) => x.id)).toContain(blocked.id);
+    const shown = (await ok(ws, ['show', blocked.id, '--json'])).json as DetailJson;
+    expect(shown.dependencies).toEqual([expect.objectContaining({ id: blocker.id, type: 'blocks' })]);
+    await ok(ws, ['dep', 'remove', blocked.id, blocker.id]);
+    expect(((await ok(ws, ['show', blocked.id, '--json'])).json as DetailJson).dependencies).toEqual([]);
+    expect(errorCode(await cli(ws, ['dep', 'remove', blocked.id, blocker.id]))).toBe('GRAVA_E_NOT_FOUND');
+    const related = (await ok(ws, ['dep', 'add', blocked.id, blocker.id, '--type', 'related', '--json'])).json;
+    expect(related).toMatchObject({ type: 'related' });
+    expect(errorCode(await cli(ws, ['dep', 'add', blocked.id, blocker.id, '--type', 'sometimes']))).toBe('GRAVA_E_INVALID');
+  });
+
+  it('labels and comments', async () => {
+    const i = await create('labelled');
+    expect(((await ok(ws, ['label', 'add', i.id, 'x', '--json'])).json as IssueJson).labels).toEqual(['x']);
+    expect(((await ok(ws, ['label', 'remove', i.id, 'x', '--json'])).json as IssueJson).labels).toEqual([]);
+    expect(errorCode(await cli(ws, ['label', 'remove', i.id, 'x']))).toBe('GRAVA_E_NOT_FOUND');
+    await ok(ws, ['comment', i.id, 'first']);
+    await ok(ws, ['comment', i.id, 'second\nline']);
+    const shown = (await ok(ws, ['show', i.id, '--json'])).json as DetailJson;
+    expect(shown.comments.map((c) => c.body)).toEqual(['first', 'second\nline']);
+    expect(shown.comments[0]?.author).toBe('cli');
+  });
+
+  it('--claim is atomic: a second claimer gets exit 1', async () => {
+    const i = await create('claim me');
+    const first = (await ok(ws, ['update', i.id, '--claim', '--json'])).json as IssueJson;
+    expect(first).toMatchObject({ assignee: 'cli', status: 'in_progress' });
+    const second = await cli(ws, ['update', i.id, '--claim']);
+    expect(second.code).toBe(1);
+    expect(errorCode(second)).toBe('GRAVA_E_CONFLICT');
+  });
+
+  it('of two concurrent claimers exactly one wins', async () => {
+    const i = await create('race');
+    const results = await Promise.all([cli(ws, ['update', i.id, '--claim']), cli(ws, ['update', i.id, '--claim'])]);
+    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
+    expect(errorCode(results.find((r) => r.code === 1)!)).toBe('GRAVA_E_CONFLICT');
+  });
+});
+
+describe('bad input', () => {
+  const evil = [
+    `it's "quoted"`,
+    "'); DROP TABLE issues; --",
+    'back\\slash \\n \\0 \\\\',
+    'emoji 🦀🧪 and 中文 and é',
+    '\u001b[31mred\u001b[0m and a bell \u0007',
+    '   leading and trailing   ',
+  ];
+
+  it('stores hostile text byte for byte and neutralises it on the terminal', async () => {
+    for (const title of evil) {
+      const i = await create(title, '--description', `${title}\nsecond line`);
+      const back = (await ok(ws, ['show', i.id, '--json'])).json as IssueJson;
+      expect(Buffer.from(back.title)).toEqual(Buffer.from(title));
+      expect(back.description).toBe(`${title}\nsecond line`);
+      const human = await ok(ws, ['show', i.id]);
+      expect(human.stdout).not.toContain('\u001b');
+      expect(human.stdout).not.toContain('\u0007');
+    }
+    expect((await list()).length).toBeGreaterThan(evil.length);
+  });
+
+  it.each([
+    [['create', 'x', '--priority', '7'], 'GRAVA_E_INVALID', 1],
+    [['create', 'x', '--priority', 'high'], 'GRAVA_E_USAGE', 2],
+    [['create', 'x', '--type', 'story'], 'GRAVA_E_INVALID', 1],
+    [['create', ''], 'GRAVA_E_INVALID', 1],
+    [['create', 'x', '--bogus'], 'GRAVA_E_USAGE', 2],
+    [['create'], 'GRAVA_E_USAGE', 2],
+    [['list', '--status', 'done'], 'GRAVA_E_INVALID', 1],
+    [['show', 'not an id'], 'GRAVA_E_INVALID', 1],
+    [['show', 'gr-zzzzzz'], 'GRAVA_E_NOT_FOUND', 1],
+    [['update', 'gr-zzzzzz', '--title', 'x'], 'GRAVA_E_NOT_FOUND', 1],
+    [['label', 'add', 'gr-zzzzzz', ' padded '], 'GRAVA_E_INVALID', 1],
+    [['frobnicate'], 'GRAVA_E_USAGE', 2],
+  ])('grava %j fails with %s, exit %i, and writes nothing', async (args, code, exit) => {
+    const before = await list();
+    const events = (await ok(ws, ['list', '--json'])).stdout;
+    const r = await cli(ws, [...args]);
+    expect(r.code).toBe(exit);
+    expect(errorCode(r)).toBe(code);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await list()).toEqual(before);
+    expect((await ok(ws, ['list', '--json'])).stdout).toBe(events);
+  });
+
+  it('an invalid update changes no field, even the valid ones in the same request', async () => {
+    const i = await create('atomic update');
+    const r = await cli(ws, ['update', i.id, '--title', 'new title', '--status', 'nonsense']);
+    expect(errorCode(r)).toBe('GRAVA_E_INVALID');
+    const back = (await ok(ws, ['show', i.id, '--json'])).json as IssueJson;
+    expect(back.title).toBe('atomic update');
+  });
+
+  it('--json errors keep stdout pure JSON', async () => {
+    const r = await cli(ws, ['show', 'gr-zzzzzz', '--json']);
+    expect(r.json).toEqual({ error: expect.objectContaining({ code: 'GRAVA_E_NOT_FOUND' }) });
+  });
+
+  it('--help helps and exits 0', async () => {
+    const r = await cli(ws, ['create', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--priority');
+  });
+});
+
+describe('grava doctor', () => {
+  it('reports Dolt and the workspace', async () => {
+    const r = (await ok(ws, ['doctor', '--json'])).json as { ok: boolean; dolt: { path: string; version: string }; workspace: { root: string; private: boolean } };
+    expect(r.ok).toBe(true);
+    expect(r.dolt.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(existsSync(r.dolt.path)).toBe(true);
+    expect(r.workspace).toMatchObject({ root: ws, private: true });
+  });
+
+  it('works outside a workspace and says there is none', async () => {
+    const r = (await ok(testDir('nows'), ['doctor', '--json'])).json as { dolt: { version: string }; workspace: { root: string | null } };
+    expect(r.dolt.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.workspace.root).toBeNull();
+  });
+});
