@@ -1,0 +1,129 @@
+// Merging a ref into the working branch, with every conflicting cell decided
+// by src/merge. One pinned connection, autocommit off, conflicts allowed; on
+// any error the transaction rolls back and the working set is as it was.
+
+import { GravaError } from '../errors/grava-error.js';
+import { decideRow, type RowDecision } from '../merge/decide.js';
+import { TABLES, tableSpec, type TableSpec } from '../merge/tables.js';
+import type { Clock } from './clock-store.js';
+import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
+import { exec, rows, type Db, type Tx } from './db.js';
+import { rowId } from './ids.js';
+import { authorOf, isDirty } from './version-control.js';
+
+export interface MergeResult {
+  readonly ref: string;
+  readonly fastForward: boolean;
+  readonly upToDate: boolean;
+  /** Rows Dolt reported as conflicting, all resolved. */
+  readonly conflictRows: number;
+  /** Cells where both sides changed the same cell to different values. */
+  readonly conflictCells: number;
+  readonly constraintViolations: number;
+  readonly decisions: readonly RowDecision[];
+  readonly commit: string | null;
+}
+
+export interface MergeOptions {
+  readonly clock: Clock;
+  /** Wall time for flagging far-future stamps. */
+  readonly now?: number;
+  /** Record one event per resolved row (default true). */
+  readonly recordEvents?: boolean;
+  readonly message?: string;
+}
+
+function issueIdOf(d: RowDecision): string | null {
+  const k = d.key;
+  const v = d.table === 'issues' ? k.id : k.issue_id;
+  return typeof v === 'string' ? v : null;
+}
+
+async function refuseSchemaConflicts(tx: Tx): Promise<void> {
+  const schema = await rows<{ table_name: string; description?: string }>(tx, 'SELECT table_name, description FROM dolt_schema_conflicts');
+  if (schema.length > 0) {
+    throw new GravaError('GRAVA_E_SCHEMA_CONFLICT', `schema conflict in ${schema.map((s) => s.table_name).join(', ')}; grava will not guess a schema, so the merge was aborted`, { tables: schema.map((s) => s.table_name) });
+  }
+}
+
+async function resolveTable(tx: Tx, spec: TableSpec, opts: MergeOptions): Promise<RowDecision[]> {
+  const conflicts = await readConflicts(tx, spec);
+  const decisions = conflicts.map((c) => decideRow(spec, c.base, c.ours, c.theirs, { now: opts.now ?? Date.now() }));
+  await upsertRows(tx, spec, decisions.flatMap((d) => (d.merged ? [d.merged] : [])));
+  await deleteRows(tx, spec, decisions.filter((d) => !d.merged).map((d) => d.key));
+  await exec(tx, `DELETE FROM \`dolt_conflicts_${spec.name}\``);
+  return decisions;
+}
+
+/** Rows left pointing at a missing issue are removed; the full row is kept in the event. */
+async function resolveViolations(tx: Tx, clock: Clock): Promise<number> {
+  const tables = await rows<{ table: string; num_violations: number }>(tx, 'SELECT `table`, num_violations FROM dolt_constraint_violations');
+  let n = 0;
+  for (const t of tables) {
+    const spec = tableSpec(t.table);
+    if (!spec) throw new GravaError('GRAVA_E_MERGE', `constraint violations in ${t.table}, which grava does not merge`);
+    const viol = await rows<Record<string, string | number | null>>(tx, `SELECT * FROM \`dolt_constraint_violations_${spec.name}\``);
+    for (const v of viol) {
+      const key = Object.fromEntries(spec.pk.map((c) => [c, v[c] ?? null]));
+      await deleteRows(tx, spec, [key]);
+      const at = clock.next();
+      const row = Object.fromEntries(Object.entries(v).filter(([c]) => !c.startsWith('from_root_ish')));
+      await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), null, 'merge_violation_removed', clock.actor, at, JSON.stringify({ table: spec.name, row })]);
+      n++;
+    }
+    await exec(tx, `DELETE FROM \`dolt_constraint_violations_${spec.name}\``);
+  }
+  return n;
+}
+
+async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock): Promise<void> {
+  const list = decisions.map((d) => [rowId('ev'), issueIdOf(d), 'merge_resolved', clock.actor, clock.next(), JSON.stringify({
+    table: d.table,
+    key: d.key,
+    outcome: d.outcome,
+    cells: d.cells.filter((c) => c.winner !== 'base').map((c) => ({ column: c.column, outcome: c.outcome, winner: c.winner, ours_clock: c.oursClock, theirs_clock: c.theirsClock })),
+  })]);
+  for (let i = 0; i < list.length; i += 200) {
+    const chunk = list.slice(i, i + 200);
+    await exec(tx, `INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, chunk.flat());
+  }
+}
+
+/**
+ * Merges `ref` into the current branch. The working set must be clean (the
+ * sync cycle commits pending writes first). Fast-forwards when possible.
+ */
+export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise<MergeResult> {
+  if (await isDirty(db)) throw new GravaError('GRAVA_E_MERGE', 'the working set has uncommitted changes; commit them before merging');
+  const tx = await db.transaction();
+  try {
+    await exec(tx, 'SET @@dolt_allow_commit_conflicts = 1');
+    const m = (await rows<{ hash: string; fast_forward: number; conflicts: number; message: string }>(tx, "CALL DOLT_MERGE('--no-commit', ?)", [ref]))[0];
+    if (!m) throw new GravaError('GRAVA_E_MERGE', `DOLT_MERGE(${ref}) returned nothing`);
+    const fastForward = Number(m.fast_forward) === 1;
+    const upToDate = /up to date/i.test(m.message ?? '');
+    if (fastForward || upToDate) {
+      await tx.commit();
+      return { ref, fastForward, upToDate, conflictRows: 0, conflictCells: 0, constraintViolations: 0, decisions: [], commit: null };
+    }
+    await refuseSchemaConflicts(tx);
+    const decisions: RowDecision[] = [];
+    const conflicted = await rows<{ table: string }>(tx, 'SELECT `table` FROM dolt_conflicts');
+    for (const { table } of conflicted) {
+      const spec = TABLES.find((t) => t.name === table);
+      if (!spec) throw new GravaError('GRAVA_E_SCHEMA_CONFLICT', `conflicting rows in ${table}, which is not a table grava merges; aborted`, { table });
+      decisions.push(...(await resolveTable(tx, spec, opts)));
+    }
+    const violations = await resolveViolations(tx, opts.clock);
+    if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock);
+    const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
+    const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
+    const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [message, authorOf(opts.clock.actor)]))[0];
+    await tx.commit();
+    return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, commit: c?.hash ?? null };
+  } catch (e) {
+    await tx.rollback().catch(() => undefined);
+    if (e instanceof GravaError) throw e;
+    throw new GravaError('GRAVA_E_MERGE', `merging ${ref} failed: ${(e as Error).message.split('\n')[0] ?? ''}`, undefined, { cause: e });
+  }
+}
