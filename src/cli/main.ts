@@ -7,6 +7,7 @@ import { oneLine } from './output.js';
 import { registerIssues } from './commands/issues.js';
 import { registerRelations } from './commands/relations.js';
 import { registerWorkspace } from './commands/workspace.js';
+import { registerSync } from './commands/sync.js';
 
 export function buildProgram(): Command {
   const program = new Command('grava')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorkspace(program);
   registerIssues(program);
   registerRelations(program);
+  registerSync(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

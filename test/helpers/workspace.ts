@@ -47,5 +47,5 @@ export async function newWorkspace(name: string, extra: readonly string[] = []):
 
 /** The stable code at the start of the CLI's one-line error. */
 export function errorCode(r: CliResult): string | undefined {
-  return /^(GRAVA_E_[A-Z_]+):/.exec(r.stderr)?.[1];
+  return /^(GRAVA_E_[A-Z_]+):/m.exec(r.stderr)?.[1];
 }

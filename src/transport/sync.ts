@@ -1,0 +1,127 @@
+// One sync cycle: commit the pending batch → fetch → merge (newest wins per
+// cell) → commit → push, retrying from the fetch when another workspace
+// pushed first. See docs/ARCHITECTURE.md, "The sync cycle".
+
+import { join } from 'node:path';
+import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { withFileLock } from '../storage/file-lock.js';
+import { mergeRef } from '../storage/merge-runner.js';
+import { fetchRemote, pushRemote } from '../storage/remotes.js';
+import type { Replica } from '../storage/replica.js';
+import { commitsAhead, heads } from '../storage/sync-state.js';
+import { commitAll } from '../storage/version-control.js';
+import { remoteCredentials } from '../storage/workspace.js';
+
+export interface SyncPhases {
+  commit_ms: number;
+  fetch_ms: number;
+  merge_ms: number;
+  push_ms: number;
+}
+
+export interface SyncResult {
+  readonly duration_ms: number;
+  readonly phases: SyncPhases;
+  /** Commits brought in from the central server. */
+  readonly pulled: number;
+  /** Commits sent to the central server. */
+  readonly pushed: number;
+  readonly conflicts_resolved: number;
+  readonly conflict_cells: number;
+  readonly retries: number;
+  readonly noop: boolean;
+  readonly local_commit: string | null;
+  readonly merge_commit: string | null;
+  readonly head: string;
+}
+
+export interface SyncOptions {
+  readonly maxRetries?: number;
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Jittered exponential backoff: a uniform delay in [0, min(max, base * 2^attempt)]. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
+}
+
+export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promise<SyncResult> {
+  const creds = remoteCredentials(replica.config);
+  if (!replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
+  if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
+  return withFileLock(join(replica.paths.dir, 'sync.lock'), () => cycle(replica, creds.user, opts));
+}
+
+async function cycle(replica: Replica, user: string, opts: SyncOptions): Promise<SyncResult> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0 };
+  const timed = async <T>(phase: keyof SyncPhases, fn: () => Promise<T>): Promise<T> => {
+    const t = now();
+    try { return await fn(); } finally { phases[phase] += now() - t; }
+  };
+  const db = replica.db;
+  const localCommit = await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor));
+  const maxRetries = opts.maxRetries ?? 8;
+  let retries = 0;
+  let pulled = 0;
+  let conflicts = 0;
+  let conflictCells = 0;
+  let mergeCommit: string | null = null;
+  for (;;) {
+    await timed('fetch_ms', () => fetchRemote(db, user));
+    const h = await heads(db);
+    if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
+    if (h.remote !== h.local) {
+      const incoming = await commitsAhead(db, 'origin/main', 'main');
+      if (incoming > 0) {
+        pulled += incoming;
+        const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock }));
+        conflicts += m.conflictRows;
+        conflictCells += m.conflictCells;
+        mergeCommit = m.commit ?? mergeCommit;
+        replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
+      }
+    }
+    const after = await heads(db);
+    const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
+    if (outgoing === 0) {
+      return result();
+    }
+    try {
+      await timed('push_ms', () => pushRemote(db, user));
+      return result(outgoing);
+    } catch (e) {
+      const err = asGravaError(e);
+      if (err.code !== 'GRAVA_E_PUSH_REJECTED' || retries >= maxRetries) {
+        if (err.code === 'GRAVA_E_PUSH_REJECTED') throw new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries });
+        throw err;
+      }
+      await (opts.sleep ?? defaultSleep)(backoffDelay(retries, opts.baseDelayMs ?? 50, opts.maxDelayMs ?? 2_000, opts.random ?? Math.random));
+      retries++;
+    }
+  }
+
+  async function result(pushed = 0): Promise<SyncResult> {
+    const head = (await heads(db)).local;
+    return {
+      duration_ms: now() - started,
+      phases,
+      pulled,
+      pushed,
+      conflicts_resolved: conflicts,
+      conflict_cells: conflictCells,
+      retries,
+      noop: localCommit === null && pulled === 0 && pushed === 0,
+      local_commit: localCommit,
+      merge_commit: mergeCommit,
+      head,
+    };
+  }
+}

@@ -1,0 +1,93 @@
+// Sync between real workspaces through a real central dolt sql-server.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type Central } from '../helpers/central.js';
+import { cli, errorCode, ok, testDir } from '../helpers/workspace.js';
+
+interface IssueJson { id: string; title: string; status: string; priority: number; description: string; labels: string[] }
+interface SyncJson { duration_ms: number; pulled: number; pushed: number; conflicts_resolved: number; retries: number; noop: boolean; phases: Record<string, number> }
+
+let central: Central;
+
+async function clone(name: string): Promise<string> {
+  const dir = testDir(name);
+  await ok(dir, ['init', '--remote', central.url, '--actor', name], central.env);
+  return dir;
+}
+const sync = async (ws: string): Promise<SyncJson> => (await ok(ws, ['sync', '--json'], central.env)).json as SyncJson;
+const show = async (ws: string, id: string): Promise<IssueJson> => (await ok(ws, ['show', id, '--json'])).json as IssueJson;
+const list = async (ws: string): Promise<IssueJson[]> => (await ok(ws, ['list', '--json'])).json as IssueJson[];
+
+beforeAll(async () => {
+  central = await startCentral();
+});
+afterAll(async () => {
+  await central?.stop();
+});
+
+describe('clone and sync', () => {
+  it('clones, pushes and pulls; a no-op cycle makes no commit', async () => {
+    const a = await clone('sa');
+    const b = await clone('sb');
+    const created = (await ok(a, ['create', 'from a', '--json'])).json as IssueJson;
+    const s1 = await sync(a);
+    expect(s1.pushed).toBeGreaterThan(0);
+    const s2 = await sync(b);
+    expect(s2.pulled).toBeGreaterThan(0);
+    expect((await show(b, created.id)).title).toBe('from a');
+    const noop = await sync(b);
+    expect(noop).toMatchObject({ noop: true, pushed: 0, pulled: 0, conflicts_resolved: 0 });
+    expect(noop.phases).toHaveProperty('fetch_ms');
+  });
+
+  it('wrong credentials are refused with a clear code and nothing is lost locally', async () => {
+    const a = await clone('sbad');
+    await ok(a, ['create', 'kept locally']);
+    const dir = testDir('nocreds');
+    const r = await cli(dir, ['init', '--remote', central.url], { GRAVA_REMOTE_USER: 'syncer', GRAVA_REMOTE_PASSWORD: 'wrong' });
+    expect(r.code).toBe(1);
+    expect(['GRAVA_E_AUTH', 'GRAVA_E_REMOTE']).toContain(errorCode(r));
+    expect(r.stderr).not.toContain('wrong');
+    expect((await list(a)).map((i) => i.title)).toContain('kept locally');
+  });
+
+  it('rejects a malformed remote URL before doing anything', async () => {
+    const dir = testDir('badurl');
+    const r = await cli(dir, ['init', '--remote', 'ftp://x/y'], central.env);
+    expect(errorCode(r)).toBe('GRAVA_E_INVALID');
+  });
+
+  it('different cells of one issue edited in two workspaces both survive', async () => {
+    const a = await clone('cells-a');
+    const b = await clone('cells-b');
+    const i = (await ok(a, ['create', 'shared', '--json'])).json as IssueJson;
+    await sync(a);
+    await sync(b);
+    await ok(a, ['update', i.id, '--priority', '0']);
+    await ok(b, ['update', i.id, '--description', 'from b']);
+    await sync(a);
+    await sync(b);
+    await sync(a);
+    for (const ws of [a, b]) expect(await show(ws, i.id)).toMatchObject({ priority: 0, description: 'from b' });
+  });
+
+  it('the same cell is won by the newest write whichever workspace syncs first', async () => {
+    for (const firstSyncer of ['older', 'newer'] as const) {
+      const a = await clone(`same-a-${firstSyncer}`);
+      const b = await clone(`same-b-${firstSyncer}`);
+      const i = (await ok(a, ['create', 'race', '--json'])).json as IssueJson;
+      await sync(a);
+      await sync(b);
+      await ok(a, ['update', i.id, '--title', 'older']);
+      await new Promise((r) => setTimeout(r, 20));
+      await ok(b, ['update', i.id, '--title', 'newer']);
+      const [first, second] = firstSyncer === 'older' ? [a, b] : [b, a];
+      await sync(first);
+      const s = await sync(second);
+      expect(s.conflicts_resolved).toBe(1);
+      await sync(first);
+      expect((await show(a, i.id)).title).toBe('newer');
+      expect((await show(b, i.id)).title).toBe('newer');
+    }
+  });
+});
