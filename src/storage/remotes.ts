@@ -11,8 +11,10 @@ import type { WorkspaceConfig } from './workspace.js';
 /** Turns a remotes failure into a GravaError with a stable code; the text is Dolt's, which holds no password. */
 export function remoteError(e: unknown, what: string): GravaError {
   if (e instanceof GravaError) return e;
-  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-  if (/non-fast-forward|\[rejected\]/i.test(msg)) return new GravaError('GRAVA_E_PUSH_REJECTED', `${what}: ${msg}`, { nonFastForward: true });
+  const full = e instanceof Error ? e.message : String(e);
+  // Dolt's text spans several lines ("To http://…", "! [rejected] …"); keep the informative ones on one line.
+  const msg = full.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('CALL ')).join(' | ') || full;
+  if (/non-fast-forward|\[rejected\]/i.test(full)) return new GravaError('GRAVA_E_PUSH_REJECTED', `${what}: ${msg}`, { nonFastForward: true });
   if (/unauthenticated|permission denied|access denied|not authorized|PermissionDenied|Unauthenticated/i.test(msg)) return new GravaError('GRAVA_E_AUTH', `${what}: ${msg}`);
   return new GravaError('GRAVA_E_REMOTE', `${what}: ${msg}`);
 }
