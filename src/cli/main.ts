@@ -8,6 +8,7 @@ import { registerIssues } from './commands/issues.js';
 import { registerRelations } from './commands/relations.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { registerSync } from './commands/sync.js';
+import { registerInspect } from './commands/inspect.js';
 
 export function buildProgram(): Command {
   const program = new Command('grava')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerIssues(program);
   registerRelations(program);
   registerSync(program);
+  registerInspect(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GravaError } from '../errors/grava-error.js';
 
@@ -25,10 +26,19 @@ export interface DoltBinary {
   readonly source: 'env' | 'cache' | 'path';
 }
 
-const PACKAGE_ROOT = new URL('../../', import.meta.url);
+/** The grava checkout or package this code runs from (src/, dist/ or dist-bench/ inside it). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'tools', 'dolt', 'dolt.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new GravaError('GRAVA_E_DOLT_MISSING', 'cannot find tools/dolt/dolt.json in the grava installation');
+    dir = parent;
+  }
+  return dir;
+}
 
 export function readDoltPin(): DoltPin {
-  return JSON.parse(readFileSync(new URL('tools/dolt/dolt.json', PACKAGE_ROOT), 'utf8')) as DoltPin;
+  return JSON.parse(readFileSync(join(packageRoot(), 'tools', 'dolt', 'dolt.json'), 'utf8')) as DoltPin;
 }
 
 export function doltCachePath(pin: DoltPin = readDoltPin()): string {

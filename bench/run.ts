@@ -1,0 +1,53 @@
+// `npm run bench`: every benchmark, figures on stdout (and JSON with --json).
+// `--guard`: the CI guard, a shorter sync run that fails if the typical
+// cycle's p95 reaches 2 s.
+
+import { benchSync, reportSync } from './sync-bench.js';
+
+const GUARD_P95_MS = 2_000;
+
+async function main(): Promise<number> {
+  const guard = process.argv.includes('--guard');
+  const json = process.argv.includes('--json');
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const results: Record<string, unknown> = {};
+  const lines: string[] = [];
+  if (guard) {
+    const r = await benchSync({ rounds: 8, noops: 10 });
+    process.stdout.write(`${reportSync(r)}\n`);
+    if (!(r.cycle.p95 < GUARD_P95_MS)) {
+      process.stderr.write(`GUARD FAILED: the typical sync cycle's p95 is ${r.cycle.p95} ms, the bar is ${GUARD_P95_MS} ms\n`);
+      return 1;
+    }
+    process.stdout.write(`guard passed: p95 ${r.cycle.p95} ms < ${GUARD_P95_MS} ms\n`);
+    return 0;
+  }
+  const want = (name: string): boolean => only === undefined || only.split(',').includes(name);
+  if (want('merge')) {
+    const { benchMergeThroughput } = await import('./merge-throughput.js');
+    const m = await benchMergeThroughput();
+    results.merge = m;
+    lines.push(`pure cell resolution: ${Math.round(m.cellsPerSecond).toLocaleString('en')} cells/s (median)`);
+  }
+  if (want('cli')) {
+    const { benchCli, reportCli } = await import('./cli-bench.js');
+    const c = await benchCli();
+    results.cli = c;
+    lines.push(reportCli(c));
+  }
+  if (want('dolt-merge')) {
+    const { benchDoltMerge } = await import('./dolt-merge-bench.js');
+    const d = await benchDoltMerge();
+    results.dolt_merge = d;
+    lines.push(`resolve 10,000 conflicting rows in Dolt: ${d.resolve_ms} ms (${d.conflict_rows} rows, ${d.conflict_cells} cells)`);
+  }
+  if (want('sync')) {
+    const s = await benchSync();
+    results.sync = s;
+    lines.push(reportSync(s));
+  }
+  process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${lines.join('\n\n')}\n`);
+  return 0;
+}
+
+main().then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`bench failed: ${String(e)}\n`); process.exitCode = 1; });

@@ -1,0 +1,177 @@
+// The sync benchmark: the typical workload of docs/ARCHITECTURE.md's targets.
+// A central with 10,000 issues (plus events, dependencies and labels); per
+// cycle 20 remote and 20 local changes, 3 of them the same cell on both sides.
+// grava's cycle and the floor (the same Dolt procedures through mysql2, with
+// conflicts resolved wholesale by DOLT_CONFLICTS_RESOLVE) alternate on the
+// same data in the same run.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import { findDolt } from '../src/storage/dolt-binary.js';
+import { exec, openDb } from '../src/storage/db.js';
+import { openReplica, type Replica } from '../src/storage/replica.js';
+import { workspacePaths } from '../src/storage/workspace.js';
+import { cloneWorkspace } from '../src/transport/clone.js';
+import { syncOnce, type SyncPhases } from '../src/transport/sync.js';
+import { startCentralAt, SYNC_PASSWORD, SYNC_USER, type Central } from '../test/helpers/central-core.js';
+import { fmt, summarize, type Summary } from './stats.js';
+
+export interface SyncBenchResult {
+  issues: number;
+  clone_ms: number;
+  cycle: Summary;
+  phases: Record<keyof SyncPhases, Summary>;
+  floor: Summary;
+  ratio_p50: number;
+  noop: Summary;
+  conflicts_per_cycle: number[];
+}
+
+const stamp = (t: number, actor: string): string => `${String(t).padStart(16, '0')}-000000-${actor}`;
+
+async function seed(central: Central, issues: number): Promise<void> {
+  const db = openDb(central.server.target(central.state), 'grava', 1);
+  try {
+    const t0 = 1_700_000_000_000;
+    const clocked = ['title', 'description', 'status', 'priority', 'type', 'assignee', 'close_reason', 'deleted'];
+    const cols = ['id', 'created_at', 'created_by', ...clocked.flatMap((c) => [c, `${c}_clk`])];
+    for (let start = 0; start < issues; start += 500) {
+      const chunk: unknown[][] = [];
+      for (let i = start; i < Math.min(issues, start + 500); i++) {
+        const s = stamp(t0 + i, 'seed');
+        chunk.push([`gr-${i.toString(36).padStart(5, '0')}`, new Date(t0 + i).toISOString(), 'seed', `Seeded issue ${i}`, s, `Description of issue ${i}`, s, i % 7 === 0 ? 'closed' : 'open', s, i % 5, s, 'task', s, null, s, null, s, 0, s]);
+      }
+      await exec(db, `INSERT INTO issues (${cols.join(', ')}) VALUES ${chunk.map(() => `(${cols.map(() => '?').join(', ')})`).join(', ')}`, chunk.flat());
+      const ev = chunk.map((r) => [`ev-seed-${String(r[0])}`, r[0], 'created', 'seed', r[4], '{}']);
+      await exec(db, `INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES ${ev.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, ev.flat());
+      const deps = chunk.filter((_, k) => k % 5 === 1).map((r) => [r[0], 'gr-00000', new Date(t0).toISOString(), 'seed', 'blocks', r[4], 0, r[4]]);
+      if (deps.length) await exec(db, `INSERT INTO dependencies (issue_id, depends_on, created_at, created_by, type, type_clk, deleted, deleted_clk) VALUES ${deps.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`, deps.flat());
+      const labels = chunk.filter((_, k) => k % 3 === 0).map((r) => [r[0], 'seeded', new Date(t0).toISOString(), 'seed', 0, r[4]]);
+      await exec(db, `INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES ${labels.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, labels.flat());
+    }
+    await exec(db, "CALL DOLT_COMMIT('-Am', 'bench: seed', '--author', 'seed <seed@grava.invalid>')");
+  } finally {
+    await db.destroy();
+  }
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 20 changes on each side; the first 3 issues get a title change on both sides. */
+async function makeChanges(local: Replica, remote: Replica, issues: number, round: number, rand: () => number): Promise<void> {
+  const id = (): string => `gr-${Math.floor(rand() * issues).toString(36).padStart(5, '0')}`;
+  const shared = [id(), id(), id()];
+  for (const s of shared) await remote.issues.update(s, { title: `remote title r${round}` });
+  for (let k = 0; k < 17; k++) await remote.issues.update(id(), { priority: Math.floor(rand() * 5) });
+  await syncOnce(remote);
+  for (const s of shared) await local.issues.update(s, { title: `local title r${round}` });
+  for (let k = 0; k < 17; k++) await local.issues.update(id(), { description: `local edit r${round}.${k}` });
+}
+
+/** The floor: the raw Dolt procedure sequence through one mysql2 connection. */
+async function rawCycle(r: Replica): Promise<number> {
+  const conn = await mysql.createConnection({ ...r.server.target(r.state), database: 'grava' });
+  try {
+    const t = performance.now();
+    await conn.query("CALL DOLT_COMMIT('-Am', 'raw: local changes')");
+    await conn.query("CALL DOLT_FETCH('--user', ?, 'origin')", [SYNC_USER]);
+    await conn.query('SET autocommit = 0');
+    await conn.query('SET @@dolt_allow_commit_conflicts = 1');
+    await conn.query("CALL DOLT_MERGE('origin/main')");
+    const [conflicts] = await conn.query('SELECT `table` FROM dolt_conflicts');
+    for (const c of conflicts as { table: string }[]) await conn.query("CALL DOLT_CONFLICTS_RESOLVE('--theirs', ?)", [c.table]);
+    await conn.query("CALL DOLT_COMMIT('-Am', 'raw: merge')");
+    await conn.query('SET autocommit = 1');
+    await conn.query("CALL DOLT_PUSH('--user', ?, 'origin', 'main')", [SYNC_USER]);
+    return performance.now() - t;
+  } finally {
+    await conn.end();
+  }
+}
+
+export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
+  const issues = opts.issues ?? 10_000;
+  const rounds = opts.rounds ?? 12;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const dir = mkdtempSync(join(tmpdir(), 'grava-bench-sync-'));
+  process.env.GRAVA_REMOTE_USER = SYNC_USER;
+  process.env.GRAVA_REMOTE_PASSWORD = SYNC_PASSWORD;
+  const dolt = await findDolt();
+  const central = await startCentralAt(join(dir, 'central'), dolt.path);
+  const open: Replica[] = [];
+  try {
+    log(`seeding the central with ${issues} issues ...`);
+    await seed(central, issues);
+    const t = performance.now();
+    await cloneWorkspace({ root: mkdtempSync(join(dir, 'local-')), remote: central.url, actor: 'local' }).then(async (r) => open.push(await openReplica(workspacePaths(r.root))));
+    const cloneMs = performance.now() - t;
+    await cloneWorkspace({ root: mkdtempSync(join(dir, 'remote-')), remote: central.url, actor: 'remote' }).then(async (r) => open.push(await openReplica(workspacePaths(r.root))));
+    const [local, remote] = open as [Replica, Replica];
+    const rand = rng(42);
+    const cycle: number[] = [];
+    const floor: number[] = [];
+    const conflicts: number[] = [];
+    const phases: Record<keyof SyncPhases, number[]> = { commit_ms: [], fetch_ms: [], merge_ms: [], push_ms: [] };
+    // One warm-up round of each, not counted.
+    for (let round = -1; round < rounds; round++) {
+      await makeChanges(local, remote, issues, round, rand);
+      const s = await syncOnce(local);
+      if (round >= 0) {
+        cycle.push(s.duration_ms);
+        conflicts.push(s.conflicts_resolved);
+        for (const k of Object.keys(phases) as (keyof SyncPhases)[]) phases[k].push(s.phases[k]);
+      }
+      await makeChanges(local, remote, issues, round + 1000, rand);
+      const f = await rawCycle(local);
+      if (round >= 0) floor.push(f);
+      await syncOnce(remote);
+      if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms`);
+    }
+    await syncOnce(local);
+    const noop: number[] = [];
+    for (let k = 0; k < (opts.noops ?? 20); k++) {
+      const s = await syncOnce(local);
+      if (!s.noop) throw new Error('a cycle with nothing new on either side was not a no-op');
+      noop.push(s.duration_ms);
+    }
+    const c = summarize(cycle);
+    const fl = summarize(floor);
+    return {
+      issues,
+      clone_ms: Math.round(cloneMs),
+      cycle: c,
+      phases: { commit_ms: summarize(phases.commit_ms), fetch_ms: summarize(phases.fetch_ms), merge_ms: summarize(phases.merge_ms), push_ms: summarize(phases.push_ms) },
+      floor: fl,
+      ratio_p50: c.p50 / fl.p50,
+      noop: summarize(noop),
+      conflicts_per_cycle: conflicts,
+    };
+  } finally {
+    for (const r of open) { await r.server.stop(); await r.close(); }
+    await central.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function reportSync(r: SyncBenchResult): string {
+  return [
+    `sync, typical workload (${r.issues} issues; 20 local + 20 remote changes; 3 same-cell conflicts)`,
+    `  clone of the central:   ${r.clone_ms} ms`,
+    `  full cycle:             ${fmt(r.cycle)}`,
+    ...Object.entries(r.phases).map(([k, s]) => `    ${k.padEnd(20)} ${fmt(s)}`),
+    `  floor (raw procedures): ${fmt(r.floor)}`,
+    `  grava / floor at p50:   ${r.ratio_p50.toFixed(2)}x (${((r.ratio_p50 - 1) * 100).toFixed(0)} % overhead)`,
+    `  no-op cycle:            ${fmt(r.noop)}`,
+    `  conflicts resolved per cycle: ${r.conflicts_per_cycle.join(', ')}`,
+  ].join('\n');
+}
