@@ -39,9 +39,11 @@ export async function previewTarget(db: Db, ref: string): Promise<InspectTarget>
 
 export async function commitTarget(db: Db, commit: string): Promise<InspectTarget> {
   const hash = await resolveHash(db, commit);
-  const parents = await rows<{ parent_hash: string }>(db, 'SELECT parent_hash FROM dolt_commit_ancestors WHERE commit_hash = ? ORDER BY parent_index', [hash]);
-  if (parents.length !== 2) throw new GravaError('GRAVA_E_INVALID', `commit ${commit} is not a merge commit (it has ${parents.length} parent${parents.length === 1 ? '' : 's'})`);
-  const [ours, theirs] = [parents[0]!.parent_hash, parents[1]!.parent_hash];
+  // Dolt 1.86 fails a filtered read of dolt_commit_ancestors ("max1Row iterator
+  // returned more than one row"), so ask for the parents by ancestry spec.
+  const ours = await resolveHash(db, `${hash}^1`).catch(() => undefined);
+  const theirs = await resolveHash(db, `${hash}^2`).catch(() => undefined);
+  if (!ours || !theirs) throw new GravaError('GRAVA_E_INVALID', `commit ${commit} is not a merge commit`, { commit: hash });
   const base = (await rows<{ b: string }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [ours, theirs]))[0]?.b ?? '';
   return { base, ours, theirs, merge: hash };
 }

@@ -90,4 +90,36 @@ describe('clone and sync', () => {
       expect((await show(b, i.id)).title).toBe('newer');
     }
   });
+
+  it('merge-inspect previews a merge and explains the past merge commit with the same decisions', async () => {
+    const a = await clone('insp-a');
+    const b = await clone('insp-b');
+    const i = (await ok(a, ['create', 'inspect me', '--json'])).json as IssueJson;
+    await sync(a);
+    await sync(b);
+    await ok(a, ['update', i.id, '--title', 'from a']);
+    await new Promise((r) => setTimeout(r, 20));
+    await ok(b, ['update', i.id, '--title', 'from b', '--priority', '0']);
+    await sync(b);
+    await ok(a, ['sync', '--json'], central.env).catch(() => undefined);
+    interface Cell { column: string; outcome: string; winner: string; ours: unknown; theirs: unknown; sentence: string }
+    interface Report { merge?: string; rows: { table: string; key: Record<string, string>; cells: Cell[] }[] }
+    // a has now merged b's write: explain that merge commit.
+    const log = (await ok(a, ['merge-inspect', '--commit', 'HEAD', '--json'])).json as Report;
+    const row = log.rows.find((r) => r.table === 'issues' && r.key.id === i.id);
+    const title = row?.cells.find((c) => c.column === 'title');
+    expect(title).toMatchObject({ outcome: 'newest-wins', winner: 'theirs', ours: 'from a', theirs: 'from b' });
+    expect(title?.sentence).toMatch(/title/);
+    expect(row?.cells.find((c) => c.column === 'priority')).toMatchObject({ outcome: 'theirs' });
+    // A preview on b of a pending change from a, filtered by id, changes nothing.
+    await ok(a, ['update', i.id, '--status', 'blocked']);
+    await sync(a);
+    const before = (await ok(b, ['show', i.id, '--json'])).json as IssueJson;
+    const preview = (await ok(b, ['merge-inspect', '--fetch', '--id', i.id, '--json'], central.env)).json as Report;
+    expect(preview.rows.flatMap((r) => r.cells).find((c) => c.column === 'status')).toMatchObject({ outcome: 'theirs', theirs: 'blocked' });
+    expect((await ok(b, ['show', i.id, '--json'])).json).toEqual(before);
+    const human = await ok(b, ['merge-inspect', '--id', i.id]);
+    expect(human.stdout).toContain('status');
+    expect(errorCode(await cli(b, ['merge-inspect', '--commit', 'HEAD~0', '--table', 'nonsense']))).toBe('GRAVA_E_INVALID');
+  });
 });
