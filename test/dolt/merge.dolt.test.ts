@@ -15,6 +15,7 @@ import { newWorkspace } from '../helpers/workspace.js';
 let replica: Replica;
 let dir: string;
 let n = 0;
+const branchDbs: Db[] = [];
 
 /** A controllable wall clock so tests can order writes t1 < t2 < t3. */
 function fakeNow(start: number): { now: () => number; set: (t: number) => void } {
@@ -24,7 +25,7 @@ function fakeNow(start: number): { now: () => number; set: (t: number) => void }
 
 interface Side { db: Db; repo: IssuesRepo; clock: FileClock; time: ReturnType<typeof fakeNow> }
 
-async function sides(): Promise<{ ours: Side; theirs: Side; branch: string }> {
+function sides(): { ours: Side; theirs: Side; branch: string } {
   const branch = `b${++n}`;
   const t0 = 1_900_000_000_000 + n * 1_000_000;
   const ot = fakeNow(t0);
@@ -33,6 +34,7 @@ async function sides(): Promise<{ ours: Side; theirs: Side; branch: string }> {
   const theirClock = new FileClock(join(dir, `.grava/clock-theirs-${n}.json`), 'bob', tt.now);
   const ours = { db: replica.db, repo: new IssuesRepo({ db: replica.db, clock: ourClock, prefix: 'gr' }), clock: ourClock, time: ot };
   const theirDb = openDb(replica.server.target(replica.state), `grava/${branch}`);
+  branchDbs.push(theirDb);
   return { ours, theirs: { db: theirDb, repo: new IssuesRepo({ db: theirDb, clock: theirClock, prefix: 'gr' }), clock: theirClock, time: tt }, branch };
 }
 
@@ -51,12 +53,13 @@ beforeAll(async () => {
   replica = await openReplica(workspacePaths(dir));
 });
 afterAll(async () => {
+  for (const db of branchDbs) await db.destroy();
   await replica.close();
 });
 
 describe('merge over Dolt', () => {
   it('t1/t2/t3: title from the later title write, status from the later status write', async () => {
-    const s = await sides();
+    const s = sides();
     s.ours.time.set(s.ours.time.now());
     const issue = await s.ours.repo.create({ title: 'original' });
     await branchFromMain(s.branch);
@@ -79,7 +82,7 @@ describe('merge over Dolt', () => {
   });
 
   it('edits of different cells of one row merge cleanly in Dolt (no conflict at all)', async () => {
-    const s = await sides();
+    const s = sides();
     const issue = await s.ours.repo.create({ title: 'two cells' });
     await branchFromMain(s.branch);
     await s.ours.repo.update(issue.id, { priority: 0 });
@@ -91,7 +94,7 @@ describe('merge over Dolt', () => {
   });
 
   it('the same cell set to the same value on both sides is clean', async () => {
-    const s = await sides();
+    const s = sides();
     const issue = await s.ours.repo.create({ title: 'same value' });
     await branchFromMain(s.branch);
     await s.ours.repo.update(issue.id, { status: 'blocked' });
@@ -104,7 +107,7 @@ describe('merge over Dolt', () => {
   });
 
   it('delete (tombstone) versus update: the row stays deleted and keeps the update', async () => {
-    const s = await sides();
+    const s = sides();
     const issue = await s.ours.repo.create({ title: 'doomed' });
     await branchFromMain(s.branch);
     await s.ours.repo.delete(issue.id);
@@ -117,7 +120,7 @@ describe('merge over Dolt', () => {
   });
 
   it('labels, dependencies and comments from both sides are all kept', async () => {
-    const s = await sides();
+    const s = sides();
     const a = await s.ours.repo.create({ title: 'a' });
     const b = await s.ours.repo.create({ title: 'b' });
     await branchFromMain(s.branch);
@@ -137,7 +140,7 @@ describe('merge over Dolt', () => {
   });
 
   it('a label removed on one side and re-added later on the other: newest wins', async () => {
-    const s = await sides();
+    const s = sides();
     const a = await s.ours.repo.create({ title: 'flip', labels: ['x'] });
     await branchFromMain(s.branch);
     const t = s.ours.time.now();
@@ -152,7 +155,7 @@ describe('merge over Dolt', () => {
   });
 
   it('insert/insert of the same key with different cells: per-cell newest wins, immutable columns take the smaller value', async () => {
-    const s = await sides();
+    const s = sides();
     await branchFromMain(s.branch);
     const cols = "(id, created_at, created_by, title, title_clk, description, description_clk, status, status_clk, priority, priority_clk, type, type_clk, assignee, assignee_clk, close_reason, close_reason_clk, deleted, deleted_clk)";
     const stamp = (t: number, a: string): string => `${String(t).padStart(16, '0')}-000000-${a}`;
@@ -167,7 +170,7 @@ describe('merge over Dolt', () => {
   });
 
   it('a dependency left pointing at a missing issue (constraint violation) is removed and recorded', async () => {
-    const s = await sides();
+    const s = sides();
     const a = await s.ours.repo.create({ title: 'keeps' });
     const gone = await s.ours.repo.create({ title: 'purged' });
     await branchFromMain(s.branch);
@@ -184,7 +187,7 @@ describe('merge over Dolt', () => {
   });
 
   it('a schema conflict is refused and the working set is left as it was', async () => {
-    const s = await sides();
+    const s = sides();
     await branchFromMain(s.branch);
     await exec(s.ours.db, 'ALTER TABLE labels ADD COLUMN note VARCHAR(10)');
     await exec(s.theirs.db, 'ALTER TABLE labels ADD COLUMN note INT');
@@ -199,7 +202,7 @@ describe('merge over Dolt', () => {
   });
 
   it('a fast-forward makes no merge commit', async () => {
-    const s = await sides();
+    const s = sides();
     await branchFromMain(s.branch);
     await s.theirs.repo.create({ title: 'only theirs' });
     await commitAll(s.theirs.db, 'theirs', 'bob');

@@ -145,7 +145,8 @@ describe('push races and outages', () => {
     await central.stop();
     try {
       const i = await a.issues.create({ title: 'written during the outage' });
-      await expect(syncOnce(a)).rejects.toMatchObject({ code: expect.stringMatching(/GRAVA_E_REMOTE|GRAVA_E_AUTH/) });
+      const failure = await syncOnce(a).then(() => undefined, (e: { code?: string }) => e);
+      expect(['GRAVA_E_REMOTE', 'GRAVA_E_AUTH']).toContain(failure?.code);
       expect((await a.issues.get(i.id)).title).toBe('written during the outage');
       await a.issues.update(i.id, { priority: 0 });
     } finally {

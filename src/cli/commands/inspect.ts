@@ -10,7 +10,7 @@ import { jsonOption, run } from '../run.js';
 function show(v: unknown): string {
   if (v === undefined) return '(absent)';
   if (v === null) return 'null';
-  const s = typeof v === 'string' ? JSON.stringify(v) : String(v);
+  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v);
   return oneLine(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
