@@ -1,0 +1,109 @@
+// Pure parts of the foundation: validation, ids, output, URLs, versions, backoff, config.
+
+import { describe, expect, it } from 'vitest';
+import { GravaError } from '../../src/errors/grava-error.js';
+import { neutralise, oneLine } from '../../src/cli/output.js';
+import { compareVersions } from '../../src/storage/dolt-binary.js';
+import { serverConfigYaml } from '../../src/storage/dolt-server.js';
+import { hashId, idLength, rowId } from '../../src/storage/ids.js';
+import { validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/validate.js';
+import { parseRemoteUrl } from '../../src/transport/remote-url.js';
+import { backoffDelay } from '../../src/transport/sync.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try { fn(); return undefined; } catch (e) { return (e as GravaError).code; }
+};
+
+describe('validation', () => {
+  it('accepts the documented values and rejects others with GRAVA_E_INVALID', () => {
+    expect(validStatus('in_progress')).toBe('in_progress');
+    expect(codeOf(() => validStatus('done'))).toBe('GRAVA_E_INVALID');
+    expect(validType('epic')).toBe('epic');
+    expect(codeOf(() => validType('story'))).toBe('GRAVA_E_INVALID');
+    expect([0, 1, 2, 3, 4].map((p) => validPriority(p))).toEqual([0, 1, 2, 3, 4]);
+    for (const bad of [-1, 5, 1.5, 'x', '']) expect(codeOf(() => validPriority(bad))).toBe('GRAVA_E_INVALID');
+    expect(validId('gr-a1b2')).toBe('gr-a1b2');
+    for (const bad of ['gr', 'GR-a1b2', 'gr-a1', "gr-a1b2'; --", '-a1b2']) expect(codeOf(() => validId(bad))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validPrefix('9x'))).toBe('GRAVA_E_INVALID');
+  });
+
+  it('keeps hostile but valid text as it is, and refuses NUL, lone surrogates and empty titles', () => {
+    const evil = `'); DROP TABLE issues; -- \\ "q" 🦀 \u001b[31m`;
+    expect(validTitle(evil)).toBe(evil);
+    expect(codeOf(() => validTitle('   '))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validTitle('a\0b'))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validText('the description', 'x\uD800y'))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validTitle('x'.repeat(501)))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validLabel(' padded'))).toBe('GRAVA_E_INVALID');
+    expect(codeOf(() => validLabel('tab\there'))).toBe('GRAVA_E_INVALID');
+  });
+});
+
+describe('ids', () => {
+  it('grow with the table so that collisions stay unlikely', () => {
+    expect(idLength(0)).toBe(4);
+    expect(idLength(100)).toBe(4);
+    expect(idLength(1_000)).toBe(5);
+    expect(idLength(100_000)).toBe(6);
+    expect(36 ** idLength(5_000)).toBeGreaterThanOrEqual(10_000 * 5_001);
+  });
+
+  it('are prefix-dash-base36 of the requested length and differ between calls', () => {
+    const ids = new Set(Array.from({ length: 2_000 }, () => hashId('gr', 6, 'alice', 1)));
+    expect(ids.size).toBe(2_000);
+    for (const id of ids) expect(id).toMatch(/^gr-[0-9a-z]{6}$/);
+    expect(rowId('ev')).toMatch(/^ev-[0-9a-z]{20}$/);
+  });
+});
+
+describe('terminal output', () => {
+  it('makes control characters visible and keeps ordinary text', () => {
+    expect(neutralise('\u001b[31mred\u0007')).toBe('\\u001b[31mred\\u0007');
+    expect(neutralise('emoji 🦀 é\nnext')).toBe('emoji 🦀 é\nnext');
+    expect(oneLine('a\nb\tc')).toBe('a\\nb\\tc');
+    expect(neutralise('\u009b2J')).toBe('\\u009b2J');
+  });
+});
+
+describe('remote URLs', () => {
+  it('accept http(s)://HOST:PORT/DATABASE and refuse the rest', () => {
+    expect(parseRemoteUrl('http://127.0.0.1:50051/grava')).toMatchObject({ host: '127.0.0.1', port: 50051, database: 'grava' });
+    for (const bad of ['ftp://x/y', 'http://h:1/', 'http://user:pw@h:1/db', 'not a url', 'http://h:1/a/b']) {
+      expect(codeOf(() => parseRemoteUrl(bad))).toBe('GRAVA_E_INVALID');
+    }
+  });
+
+  it('never echo credentials embedded in a URL', () => {
+    let message = '';
+    try { parseRemoteUrl('http://user:s3cret@h:1/db'); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/invalid remote URL/);
+    expect(message).not.toContain('s3cret');
+  });
+});
+
+describe('Dolt versions', () => {
+  it('compare numerically', () => {
+    expect(compareVersions('1.86.4', '1.86.4')).toBe(0);
+    expect(compareVersions('1.9.0', '1.86.4')).toBe(-1);
+    expect(compareVersions('2.3.1', '1.86.4')).toBe(1);
+  });
+});
+
+describe('backoff', () => {
+  it('is jittered, exponential and bounded', () => {
+    expect(backoffDelay(0, 50, 2_000, () => 0.999)).toBe(49);
+    expect(backoffDelay(3, 50, 2_000, () => 0.5)).toBe(200);
+    expect(backoffDelay(20, 50, 2_000, () => 0.999)).toBeLessThan(2_000);
+    expect(backoffDelay(5, 50, 2_000, () => 0)).toBe(0);
+  });
+});
+
+describe('sql-server config', () => {
+  it('is JSON (valid YAML) with only keys Dolt knows', () => {
+    const text = serverConfigYaml({ doltPath: 'd', dataDir: '/d', doltHome: '/h', configPath: '/c', statePath: '/s', logPath: '/l', lockPath: '/k', socket: '/tmp/x.sock', remotesapiPort: 50051, user: 'root', password: 'pw' }, 3306);
+    const json = JSON.parse(text.split('\n').slice(1).join('\n')) as Record<string, unknown>;
+    expect(Object.keys(json).sort()).toEqual(['behavior', 'cfg_dir', 'data_dir', 'listener', 'log_format', 'log_level', 'remotesapi']);
+    expect(json.listener).toMatchObject({ host: '127.0.0.1', port: 3306, socket: '/tmp/x.sock' });
+    expect(text).not.toContain('pw');
+  });
+});
