@@ -4,7 +4,7 @@
 // (keyed by version, outside the clone), then `dolt` on PATH.
 
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,9 +67,31 @@ function onPath(name: string): string | undefined {
 
 const versionCache = new Map<string, string>();
 
+// `dolt version` costs a process start (~40 ms) on every command, so the answer
+// is remembered on disk per binary, keyed by its size and modification time.
+function versionCacheFile(): string {
+  return join(process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava'), 'dolt-versions.json');
+}
+
+function binaryKey(path: string): string {
+  const st = statSync(path);
+  return `${path}|${st.size}|${st.mtimeMs}`;
+}
+
+function readVersionCache(): Record<string, string> {
+  try { return JSON.parse(readFileSync(versionCacheFile(), 'utf8')) as Record<string, string>; } catch { return {}; }
+}
+
 export async function doltVersion(path: string): Promise<string> {
   const cached = versionCache.get(path);
   if (cached) return cached;
+  let key: string | undefined;
+  try { key = binaryKey(path); } catch { /* reported by the run below */ }
+  const onDisk = key ? readVersionCache()[key] : undefined;
+  if (onDisk) {
+    versionCache.set(path, onDisk);
+    return onDisk;
+  }
   // An empty DOLT_ROOT_PATH keeps `dolt version` from reading or writing the user's ~/.dolt.
   const home = mkdtempSync(join(tmpdir(), 'grava-dv-'));
   try {
@@ -77,6 +99,12 @@ export async function doltVersion(path: string): Promise<string> {
     const m = /dolt version (\d+\.\d+\.\d+)/.exec(stdout);
     if (!m?.[1]) throw new GravaError('GRAVA_E_DOLT_VERSION', `cannot read the version of ${path}`);
     versionCache.set(path, m[1]);
+    if (key) {
+      try {
+        mkdirSync(dirname(versionCacheFile()), { recursive: true });
+        writeFileSync(versionCacheFile(), JSON.stringify({ ...readVersionCache(), [key]: m[1] }));
+      } catch { /* a cache that cannot be written only costs time */ }
+    }
     return m[1];
   } catch (e) {
     if (e instanceof GravaError) throw e;
