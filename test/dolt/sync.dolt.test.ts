@@ -122,4 +122,54 @@ describe('clone and sync', () => {
     expect(human.stdout).toContain('status');
     expect(errorCode(await cli(b, ['merge-inspect', '--commit', 'HEAD~0', '--table', 'nonsense']))).toBe('GRAVA_E_INVALID');
   });
+
+  it('per-cell example across workspaces: title at t1 in A, title at t2 in B, status at t3 in A', async () => {
+    const a = await clone('t123-a');
+    const b = await clone('t123-b');
+    const i = (await ok(a, ['create', 'original', '--json'])).json as IssueJson;
+    await sync(a);
+    await sync(b);
+    const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
+    await ok(a, ['update', i.id, '--title', 'A at t1']);
+    await tick();
+    await ok(b, ['update', i.id, '--title', 'B at t2']);
+    await tick();
+    await ok(a, ['update', i.id, '--status', 'in_progress']);
+    await sync(a);
+    await sync(b);
+    await sync(a);
+    for (const ws of [a, b]) expect(await show(ws, i.id)).toMatchObject({ title: 'B at t2', status: 'in_progress' });
+  });
+
+  it('delete versus update, and labels and comments from both sides, across workspaces', async () => {
+    const a = await clone('mix-a');
+    const b = await clone('mix-b');
+    const doomed = (await ok(a, ['create', 'doomed', '--json'])).json as IssueJson;
+    const kept = (await ok(a, ['create', 'kept', '--json'])).json as IssueJson;
+    await sync(a);
+    await sync(b);
+    await ok(a, ['delete', doomed.id]);
+    await ok(b, ['update', doomed.id, '--title', 'edited while deleted elsewhere']);
+    await ok(a, ['label', 'add', kept.id, 'from-a']);
+    await ok(b, ['label', 'add', kept.id, 'from-b']);
+    await ok(a, ['comment', kept.id, 'comment a']);
+    await ok(b, ['comment', kept.id, 'comment b']);
+    await sync(a);
+    await sync(b);
+    await sync(a);
+    for (const ws of [a, b]) {
+      expect(errorCode(await cli(ws, ['show', doomed.id]))).toBe('GRAVA_E_NOT_FOUND');
+      const k = (await ok(ws, ['show', kept.id, '--json'])).json as IssueJson & { comments: { body: string }[] };
+      expect(k.labels).toEqual(['from-a', 'from-b']);
+      expect(k.comments.map((c) => c.body).sort()).toEqual(['comment a', 'comment b']);
+    }
+  });
+
+  it('sync in a local-only workspace fails clearly', async () => {
+    const dir = testDir('local-only');
+    await ok(dir, ['init']);
+    const r = await cli(dir, ['sync']);
+    expect(r.code).toBe(1);
+    expect(errorCode(r)).toBe('GRAVA_E_REMOTE');
+  });
 });
