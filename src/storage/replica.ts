@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { hostname, userInfo } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
 import { FileClock } from './clock-store.js';
@@ -54,8 +55,11 @@ export interface Replica {
 export function defaultActor(): string {
   let user = 'agent';
   try { user = userInfo().username; } catch { /* no passwd entry */ }
-  const raw = `${user}@${hostname()}`.replace(/[^A-Za-z0-9._@-]/g, '-').slice(0, 63);
-  return isValidActor(raw) ? raw : 'agent';
+  // A random suffix keeps two workspaces of one user on one host distinct:
+  // stamps carry the actor, and equal actors could issue equal stamps.
+  const suffix = randomBytes(2).toString('hex');
+  const raw = `${`${user}@${hostname()}`.replace(/[^A-Za-z0-9._@-]/g, '-').slice(0, 58)}-${suffix}`;
+  return isValidActor(raw) ? raw : `agent-${suffix}`;
 }
 
 async function configureDoltHome(dolt: DoltBinary, home: string, actor: string): Promise<void> {

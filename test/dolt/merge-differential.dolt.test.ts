@@ -77,9 +77,11 @@ describe('grava agrees with Dolt', () => {
     const mustDecide = new Set<string>();
     for (const d of decisions) {
       for (const c of d.cells) {
-        const bothChanged = c.ours !== c.base || c.oursClock !== c.baseClock ? (c.theirs !== c.base || c.theirsClock !== c.baseClock) : false;
-        const differ = c.ours !== c.theirs || c.oursClock !== c.theirsClock;
-        if (bothChanged && differ) mustDecide.add(String(d.key.id));
+        // Dolt merges the value column and the stamp column separately: a row
+        // conflicts when either collides (both sides changed it, differently).
+        const valueConflict = c.ours !== c.base && c.theirs !== c.base && c.ours !== c.theirs;
+        const clockConflict = c.oursClock !== c.baseClock && c.theirsClock !== c.baseClock && c.oursClock !== c.theirsClock;
+        if (valueConflict || clockConflict) mustDecide.add(String(d.key.id));
       }
     }
     const tx = await db.transaction();
