@@ -128,17 +128,14 @@ function decideClocked(column: string, clk: string, base: Row | null, ours: Row 
       : cellDecision(column, OUTCOME.clean, 'base', b, o, t, o ?? null, bc, oc, tc, oc, false);
   }
   if (!oursChanged) return cellDecision(column, OUTCOME.theirs, 'theirs', b, o, t, t ?? null, bc, oc, tc, tc, false);
-  // Both sides touched the cell. If neither the values nor the stamps truly
-  // collide (each changed on one side only, or identically on both), merge it
-  // column by column, exactly as Dolt does. grava's own writes always change
-  // value and stamp together with unique stamps, so this only meets rows
-  // written by hand or by two workspaces sharing one actor name.
-  const valueConflict = o !== b && t !== b && o !== t;
-  const clockConflict = oc !== bc && tc !== bc && oc !== tc;
-  if (!valueConflict && !clockConflict && o !== t) {
+  // Both sides carry the same stamp but only one changed the value: no value
+  // collides, so take the changed value, exactly as Dolt's column-wise merge
+  // does. grava's own writes have unique stamps, so this only meets rows
+  // written by hand or by two workspaces sharing one actor name. (Found by
+  // the differential test against Dolt.)
+  if (oc === tc && o !== t && (o === b || t === b)) {
     const oursValue = o !== b;
-    const clock = oc !== bc ? oc : tc;
-    return cellDecision(column, oursValue ? OUTCOME.ours : OUTCOME.theirs, oursValue ? 'ours' : 'theirs', b, o, t, (oursValue ? o : t) ?? null, bc, oc, tc, clock, false);
+    return cellDecision(column, oursValue ? OUTCOME.ours : OUTCOME.theirs, oursValue ? 'ours' : 'theirs', b, o, t, (oursValue ? o : t) ?? null, bc, oc, tc, oc, false);
   }
   const byClock = compareStamp(oc, tc);
   if (o === t) {
