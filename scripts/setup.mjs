@@ -61,7 +61,10 @@ if (dolt) {
     say(`built Dolt in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
-const v = spawnSync(dolt, ['version'], { encoding: 'utf8', env: { ...process.env, DOLT_ROOT_PATH: mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'grava-setup-')) } });
+// A fixed private DOLT_ROOT_PATH: `dolt version` writes a version-check file there.
+const versionHome = join(dirname(dirname(dirname(doltCachePath(pin)))), 'dolt-version-home');
+mkdirSync(versionHome, { recursive: true, mode: 0o700 });
+const v = spawnSync(dolt, ['version'], { encoding: 'utf8', env: { ...process.env, DOLT_ROOT_PATH: versionHome } });
 const version = /dolt version (\S+)/.exec(v.stdout ?? '')?.[1];
 if (!version) throw new Error(`could not read the version of ${dolt}: ${v.stderr ?? ''}`);
 process.stdout.write(`Dolt ${version}: ${dolt}\n`);

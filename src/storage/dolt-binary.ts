@@ -4,8 +4,8 @@
 // (keyed by version, outside the clone), then `dolt` on PATH.
 
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, readFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -42,8 +42,7 @@ export function readDoltPin(): DoltPin {
 }
 
 export function doltCachePath(pin: DoltPin = readDoltPin()): string {
-  const base = process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
-  return join(base, 'dolt', `${pin.version}-${pin.commit}`, 'dolt');
+  return join(cacheBase(), 'dolt', `${pin.version}-${pin.commit}`, 'dolt');
 }
 
 /** Compares dotted numeric versions: <0, 0, >0. */
@@ -69,8 +68,12 @@ const versionCache = new Map<string, string>();
 
 // `dolt version` costs a process start (~40 ms) on every command, so the answer
 // is remembered on disk per binary, keyed by its size and modification time.
+function cacheBase(): string {
+  return process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
+}
+
 function versionCacheFile(): string {
-  return join(process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava'), 'dolt-versions.json');
+  return join(cacheBase(), 'dolt-versions.json');
 }
 
 function binaryKey(path: string): string {
@@ -92,8 +95,11 @@ export async function doltVersion(path: string): Promise<string> {
     versionCache.set(path, onDisk);
     return onDisk;
   }
-  // An empty DOLT_ROOT_PATH keeps `dolt version` from reading or writing the user's ~/.dolt.
-  const home = mkdtempSync(join(tmpdir(), 'grava-dv-'));
+  // A private DOLT_ROOT_PATH keeps `dolt version` away from the user's ~/.dolt.
+  // It is a fixed folder, not a temp one: `dolt version` writes a version-check
+  // file there after it answers, which would resurrect a deleted temp folder.
+  const home = join(cacheBase(), 'dolt-version-home');
+  mkdirSync(home, { recursive: true, mode: 0o700 });
   try {
     const { stdout } = await execFileP(path, ['version'], { env: { ...process.env, DOLT_ROOT_PATH: home }, timeout: 30_000 });
     const m = /dolt version (\d+\.\d+\.\d+)/.exec(stdout);
@@ -109,8 +115,6 @@ export async function doltVersion(path: string): Promise<string> {
   } catch (e) {
     if (e instanceof GravaError) throw e;
     throw new GravaError('GRAVA_E_DOLT_MISSING', `cannot run ${path}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-  } finally {
-    rmSync(home, { recursive: true, force: true });
   }
 }
 
