@@ -17,6 +17,7 @@ import { cloneWorkspace } from '../src/transport/clone.js';
 import { syncOnce, type SyncPhases } from '../src/transport/sync.js';
 import { startCentralAt, SYNC_PASSWORD, SYNC_USER, type Central } from '../test/helpers/central-core.js';
 import { fmt, summarize, type Summary } from './stats.js';
+import { prng as rng } from '../test/helpers/prng.js';
 
 export interface SyncBenchResult {
   issues: number;
@@ -57,15 +58,6 @@ async function seed(central: Central, issues: number): Promise<void> {
   }
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 20 changes on each side; the first 3 issues get a title change on both sides. */
 async function makeChanges(local: Replica, remote: Replica, issues: number, round: number, rand: () => number): Promise<void> {

@@ -12,19 +12,11 @@ import { openReplica, type Replica } from '../../src/storage/replica.js';
 import { commitAll, createBranch } from '../../src/storage/version-control.js';
 import { workspacePaths } from '../../src/storage/workspace.js';
 import { newWorkspace } from '../helpers/workspace.js';
+import { prng } from '../helpers/prng.js';
 
 let replica: Replica;
 const extra: Db[] = [];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const stamp = (t: number, actor: string): string => `${String(t).padStart(16, '0')}-000000-${actor}`;
 const ISSUES_PER_ROUND = 60;

@@ -8,6 +8,7 @@ import { workspacePaths } from '../../src/storage/workspace.js';
 import { syncOnce } from '../../src/transport/sync.js';
 import { startCentral, type Central } from '../helpers/central.js';
 import { ok, testDir } from '../helpers/workspace.js';
+import { prng } from '../helpers/prng.js';
 
 let central: Central;
 const open: Replica[] = [];
@@ -20,17 +21,6 @@ async function workspace(name: string): Promise<Replica> {
   return r;
 }
 
-/** A small seeded PRNG (mulberry32), so a failing script can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function snapshot(r: Replica): Promise<string> {
   const issues = await rows(r.db, 'SELECT * FROM issues ORDER BY id');
