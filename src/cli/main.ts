@@ -9,6 +9,7 @@ import { registerRelations } from './commands/relations.js';
 import { registerWorkspace } from './commands/workspace.js';
 import { registerSync } from './commands/sync.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerServer } from './commands/server.js';
 
 export function buildProgram(): Command {
   const program = new Command('grava')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRelations(program);
   registerSync(program);
   registerInspect(program);
+  registerServer(program);
   for (const c of program.commands) {
     c.exitOverride();
     for (const sub of c.commands) sub.exitOverride();

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   GRAVA_E_AUTH: 'credentials for the central server are missing or wrong',
   GRAVA_E_PUSH_REJECTED: 'the push kept losing the race to other workspaces',
   GRAVA_E_LOCKED: 'another grava process holds the lock',
+  GRAVA_E_SERVER_EXISTS: 'a central server data dir already exists there',
+  GRAVA_E_NO_SERVER: 'no central server data dir there; run `grava server init`',
+  GRAVA_E_NOT_RUNNING: 'the central server is not running',
+  GRAVA_E_BACKUP: 'a backup or restore of the central server failed',
+  GRAVA_E_RESTORE_MISMATCH: 'the restored database does not hold the commit the backup recorded',
   GRAVA_E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -60,7 +60,10 @@ export async function rowsAsOf(db: Db | Tx, spec: TableSpec, commit: string, key
   for (let i = 0; i < keys.length; i += BATCH) {
     const chunk = keys.slice(i, i + BATCH).map((k) => JSON.parse(k) as CellValue[]);
     const where = chunk.map(() => `(${spec.pk.map((c) => `\`${c}\` = ?`).join(' AND ')})`).join(' OR ');
-    const r = await rows<Record<string, CellValue>>(db, `SELECT ${cols} FROM \`${spec.name}\` AS OF ? WHERE ${where}`, [commit, ...chunk.flat()]);
+    // 'WORKING' is the working set: the table as it is now, uncommitted writes included.
+    const r = commit === 'WORKING'
+      ? await rows<Record<string, CellValue>>(db, `SELECT ${cols} FROM \`${spec.name}\` WHERE ${where}`, chunk.flat())
+      : await rows<Record<string, CellValue>>(db, `SELECT ${cols} FROM \`${spec.name}\` AS OF ? WHERE ${where}`, [commit, ...chunk.flat()]);
     for (const row of r) out.set(keyString(spec, row), row);
   }
   return out;

@@ -41,6 +41,10 @@ export interface DoltServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
   readonly logFormat?: 'text' | 'json';
+  /** Renders the whole config file for the chosen port (the central server generates its own); default serverConfigYaml. */
+  readonly renderConfig?: (port: number) => string;
+  /** Called when a server process started by this object exits (a supervisor restarts it). */
+  readonly onExit?: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void;
 }
 
 export interface DoltServerState {
@@ -153,7 +157,7 @@ export class DoltServer {
     let lastError = '';
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = o.port ?? (await freePort(host));
-      writeFileAtomic(o.configPath, serverConfigYaml(o, port), 0o600);
+      writeFileAtomic(o.configPath, o.renderConfig ? o.renderConfig(port) : serverConfigYaml(o, port), 0o600);
       const logFd = openSync(o.logPath, 'a', 0o600);
       const child = spawn(o.doltPath, ['sql-server', '--config', o.configPath], {
         cwd: o.dataDir,
@@ -165,6 +169,8 @@ export class DoltServer {
       child.unref();
       const pid = child.pid;
       if (pid === undefined) throw new GravaError('GRAVA_E_SERVER', `could not start ${o.doltPath}`);
+      const onExit = o.onExit;
+      if (onExit) child.once('exit', (code, signal) => onExit(pid, code, signal));
       const state: DoltServerState = { pid, port, host, socket: o.socket ?? null, configPath: o.configPath, startedAt: new Date().toISOString() };
       const ready = await waitFor(async () => !isAlive(pid) || ((!o.socket || existsSync(o.socket)) && (await ping(this.target(state)))), o.readyTimeoutMs ?? 60_000, 50);
       if (ready && isAlive(pid)) {

@@ -7,6 +7,7 @@ import { decideRow, type RowDecision } from '../merge/decide.js';
 import { TABLES, tableSpec, type TableSpec } from '../merge/tables.js';
 import { changedKeys, rowsAsOf } from './conflict-rows.js';
 import { rows, type Db } from './db.js';
+import { isDirty } from './version-control.js';
 
 export interface InspectTarget {
   readonly base: string;
@@ -29,12 +30,13 @@ async function resolveHash(db: Db, ref: string): Promise<string> {
   throw new GravaError('GRAVA_E_NOT_FOUND', `no commit or branch ${ref}`, { ref });
 }
 
+/** A preview of merging `ref` into the working set: uncommitted local writes count as ours, as the next sync would commit them. */
 export async function previewTarget(db: Db, ref: string): Promise<InspectTarget> {
-  const ours = await resolveHash(db, 'HEAD');
+  const head = await resolveHash(db, 'HEAD');
   const theirs = await resolveHash(db, ref);
-  const base = (await rows<{ b: string }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [ours, theirs]))[0]?.b;
+  const base = (await rows<{ b: string }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [head, theirs]))[0]?.b;
   if (!base) throw new GravaError('GRAVA_E_MERGE', `HEAD and ${ref} share no history`);
-  return { base, ours, theirs };
+  return { base, ours: (await isDirty(db)) ? 'WORKING' : head, theirs };
 }
 
 export async function commitTarget(db: Db, commit: string): Promise<InspectTarget> {

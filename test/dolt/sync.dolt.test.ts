@@ -101,9 +101,13 @@ describe('clone and sync', () => {
     await new Promise((r) => setTimeout(r, 20));
     await ok(b, ['update', i.id, '--title', 'from b', '--priority', '0']);
     await sync(b);
-    await ok(a, ['sync', '--json'], central.env).catch(() => undefined);
     interface Cell { column: string; outcome: string; winner: string; ours: unknown; theirs: unknown; sentence: string }
-    interface Report { merge?: string; rows: { table: string; key: Record<string, string>; cells: Cell[] }[] }
+    interface Report { merge?: string; ours: string; rows: { table: string; key: Record<string, string>; cells: Cell[] }[] }
+    // Before a syncs, the preview counts a's uncommitted write as ours: the same decision the sync will make.
+    const pending = (await ok(a, ['merge-inspect', '--fetch', '--id', i.id, '--json'], central.env)).json as Report;
+    expect(pending.ours).toBe('WORKING');
+    expect(pending.rows[0]?.cells.find((c) => c.column === 'title')).toMatchObject({ outcome: 'newest-wins', winner: 'theirs', ours: 'from a' });
+    await sync(a);
     // a has now merged b's write: explain that merge commit.
     const log = (await ok(a, ['merge-inspect', '--commit', 'HEAD', '--json'])).json as Report;
     const row = log.rows.find((r) => r.table === 'issues' && r.key.id === i.id);

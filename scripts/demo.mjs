@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// `npm run demo`: grava's main job, on loopback, with real Dolt.
+//   1. a central server (`grava server init` + `start --detach`)
+//   2. two agents' workspaces cloned from it (alice, bob)
+//   3. work in both, offline; sync; a same-cell conflict decided by newest write
+//   4. `grava merge-inspect` explaining the decision; both replicas converge
+// Everything it starts is stopped at the end, also on failure or Ctrl-C.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const BIN = fileURLToPath(new URL('../bin/grava.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'grava-demo-'));
+const central = join(root, 'central');
+const env = {
+  ...process.env,
+  GRAVA_REMOTE_USER: 'demo-sync',
+  GRAVA_REMOTE_PASSWORD: randomBytes(12).toString('base64url'),
+  GRAVA_SERVER_ROOT_PASSWORD: randomBytes(12).toString('base64url'),
+};
+const cleanups = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function grava(cwd, args, { quiet = false } = {}) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`grava ${args.join(' ')} failed:\n${stderr || stdout}`));
+      if (!quiet && stdout.trim()) process.stdout.write(`${stdout.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+      resolve(stdout);
+    });
+  });
+}
+const json = async (cwd, args) => JSON.parse(await grava(cwd, [...args, '--json'], { quiet: true }));
+const step = (text) => process.stdout.write(`\n== ${text}\n`);
+const say = (who, cmd) => process.stdout.write(`  ${who}$ grava ${cmd}\n`);
+
+async function cleanup() {
+  while (cleanups.length) await cleanups.pop()().catch(() => undefined);
+  rmSync(root, { recursive: true, force: true });
+}
+process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
+
+async function main() {
+  const [port, remotesapi, http] = [await freePort(), await freePort(), await freePort()];
+  step(`central server in ${central}`);
+  say('ops', `server init --data-dir … --port ${port} --remotesapi-port ${remotesapi} --http-port ${http}`);
+  await grava(root, ['server', 'init', '--data-dir', central, '--port', String(port), '--remotesapi-port', String(remotesapi), '--http-port', String(http)]);
+  say('ops', 'server start --detach');
+  cleanups.push(() => grava(root, ['server', 'stop', '--data-dir', central], { quiet: true }));
+  await grava(root, ['server', 'start', '--data-dir', central, '--detach']);
+  const health = await fetch(`http://127.0.0.1:${http}/readyz`);
+  process.stdout.write(`    GET /readyz -> ${health.status}\n`);
+  const url = `http://127.0.0.1:${remotesapi}/grava`;
+
+  step('two agents clone the central database');
+  const ws = {};
+  for (const who of ['alice', 'bob']) {
+    ws[who] = join(root, who);
+    await import('node:fs').then((fs) => fs.mkdirSync(ws[who]));
+    say(who, `init --remote ${url} --actor ${who}`);
+    cleanups.push(() => grava(ws[who], ['dolt', 'stop'], { quiet: true }));
+    await grava(ws[who], ['init', '--remote', url, '--actor', who]);
+  }
+
+  step('alice plans work and syncs');
+  say('alice', 'create "Design the login page" -p 1 -t feature');
+  const design = await json(ws.alice, ['create', 'Design the login page', '-p', '1', '-t', 'feature', '-l', 'web']);
+  say('alice', 'create "Implement the login page"');
+  const impl = await json(ws.alice, ['create', 'Implement the login page', '-l', 'web']);
+  say('alice', `dep add ${impl.id} ${design.id}`);
+  await grava(ws.alice, ['dep', 'add', impl.id, design.id]);
+  say('alice', 'sync');
+  await grava(ws.alice, ['sync']);
+
+  step('bob pulls, sees what is ready, and claims it');
+  say('bob', 'sync');
+  await grava(ws.bob, ['sync']);
+  say('bob', 'ready');
+  await grava(ws.bob, ['ready']);
+  say('bob', `update ${design.id} --claim`);
+  await grava(ws.bob, ['update', design.id, '--claim']);
+
+  step('both edit the same issue concurrently (without syncing)');
+  say('alice', `update ${impl.id} --title "Implement login (OAuth)"      # earlier`);
+  await grava(ws.alice, ['update', impl.id, '--title', 'Implement login (OAuth)']);
+  await new Promise((r) => setTimeout(r, 50));
+  say('bob', `update ${impl.id} --title "Implement login (passkeys)" --priority 0   # later`);
+  await grava(ws.bob, ['update', impl.id, '--title', 'Implement login (passkeys)', '--priority', '0']);
+  say('alice', `comment ${impl.id} "needs a security review"`);
+  await grava(ws.alice, ['comment', impl.id, 'needs a security review']);
+
+  step('sync: bob pushes first, alice merges cell by cell (newest write wins)');
+  say('bob', 'sync');
+  await grava(ws.bob, ['sync']);
+  say('alice', 'merge-inspect --fetch --id …   # preview, changes nothing');
+  await grava(ws.alice, ['merge-inspect', '--fetch', '--id', impl.id]);
+  say('alice', 'sync');
+  await grava(ws.alice, ['sync']);
+  say('bob', 'sync');
+  await grava(ws.bob, ['sync']);
+
+  step('the decision, explained from alice\'s merge commit');
+  say('alice', `merge-inspect --commit HEAD --id ${impl.id}`);
+  await grava(ws.alice, ['merge-inspect', '--commit', 'HEAD', '--id', impl.id]);
+
+  step('both replicas converged');
+  const a = await json(ws.alice, ['show', impl.id]);
+  const b = await json(ws.bob, ['show', impl.id]);
+  say('alice', `show ${impl.id}`);
+  await grava(ws.alice, ['show', impl.id]);
+  const same = JSON.stringify(a) === JSON.stringify(b);
+  process.stdout.write(`\n  alice and bob hold identical data for ${impl.id}: ${same ? 'yes' : 'NO'}\n`);
+  process.stdout.write(`  title = ${JSON.stringify(a.title)} (bob's later write), priority = ${a.priority}, comments = ${a.comments.length} (alice's)\n`);
+  if (!same || a.title !== 'Implement login (passkeys)' || a.comments.length !== 1) throw new Error('the replicas did not converge as expected');
+}
+
+main().then(
+  async () => { await cleanup(); process.stdout.write('\ndemo finished; every server it started is stopped\n'); },
+  async (e) => { process.stderr.write(`demo failed: ${e.message}\n`); await cleanup(); process.exitCode = 1; },
+);
