@@ -5,7 +5,7 @@
 // conflicts resolved wholesale by DOLT_CONFLICTS_RESOLVE) alternate on the
 // same data in the same run.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -33,7 +33,7 @@ export interface SyncBenchResult {
 const stamp = (t: number, actor: string): string => `${String(t).padStart(16, '0')}-000000-${actor}`;
 
 async function seed(central: Central, issues: number): Promise<void> {
-  const db = openDb(central.server.target(central.state), 'grava', 1);
+  const db = openDb({ host: '127.0.0.1', port: central.sqlPort, user: 'root', password: central.rootPassword }, 'grava', 1);
   try {
     const t0 = 1_700_000_000_000;
     const clocked = ['title', 'description', 'status', 'priority', 'type', 'assignee', 'close_reason', 'deleted'];
@@ -98,8 +98,9 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
   const dir = mkdtempSync(join(tmpdir(), 'grava-bench-sync-'));
   process.env.GRAVA_REMOTE_USER = SYNC_USER;
   process.env.GRAVA_REMOTE_PASSWORD = SYNC_PASSWORD;
-  const dolt = await findDolt();
-  const central = await startCentralAt(join(dir, 'central'), dolt.path);
+  await findDolt();
+  mkdirSync(join(dir, 'central'));
+  const central = await startCentralAt(join(dir, 'central'));
   const open: Replica[] = [];
   try {
     log(`seeding the central with ${issues} issues ...`);

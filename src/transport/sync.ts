@@ -11,6 +11,7 @@ import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads } from '../storage/sync-state.js';
 import { commitAll } from '../storage/version-control.js';
 import { remoteCredentials } from '../storage/workspace.js';
+import { checkReachable } from './reachability.js';
 
 export interface SyncPhases {
   commit_ms: number;
@@ -55,10 +56,11 @@ export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promis
   const creds = remoteCredentials(replica.config);
   if (!replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
   if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
-  return withFileLock(join(replica.paths.dir, 'sync.lock'), () => cycle(replica, creds.user, opts));
+  const remote = replica.config.remote;
+  return withFileLock(join(replica.paths.dir, 'sync.lock'), () => cycle(replica, remote, creds.user, opts));
 }
 
-async function cycle(replica: Replica, user: string, opts: SyncOptions): Promise<SyncResult> {
+async function cycle(replica: Replica, remote: string, user: string, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const started = now();
   const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0 };
@@ -75,7 +77,10 @@ async function cycle(replica: Replica, user: string, opts: SyncOptions): Promise
   let conflictCells = 0;
   let mergeCommit: string | null = null;
   for (;;) {
-    await timed('fetch_ms', () => fetchRemote(db, user));
+    await timed('fetch_ms', async () => {
+      await checkReachable(remote);
+      await fetchRemote(db, user);
+    });
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
     if (h.remote !== h.local) {

@@ -1,64 +1,56 @@
-// Starting a throwaway central dolt sql-server (remotesapi on a free loopback
-// port, database `grava` with the schema committed, one sync user). Shared by
-// tests and benchmarks; it does not depend on vitest.
+// A real central server for tests and benchmarks, started the way operators
+// start it: `grava server init` and `grava server start --detach` (the built
+// CLI), on free loopback ports. It does not depend on vitest.
 
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { DoltServer, type DoltServerState } from '../../src/storage/dolt-server.js';
-import { exec, openDb } from '../../src/storage/db.js';
-import { migrate } from '../../src/storage/migrations.js';
+import { promisify } from 'node:util';
 import { freePort } from '../../src/storage/process-util.js';
+
+const run = promisify(execFile);
 
 export const SYNC_USER = 'syncer';
 export const SYNC_PASSWORD = 'test-sync-password';
 
 export interface Central {
-  readonly server: DoltServer;
-  readonly state: DoltServerState;
+  readonly dataDir: string;
   readonly url: string;
+  /** SQL port of the central dolt sql-server (loopback). */
+  readonly sqlPort: number;
+  readonly rootPassword: string;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
-export async function startCentralAt(dir: string, doltPath: string): Promise<Central> {
-  const home = join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  for (const [k, v] of [['user.name', 'central'], ['user.email', 'central@grava.invalid']] as const) {
-    execFileSync(doltPath, ['config', '--global', '--add', k, v], { env: { ...process.env, DOLT_ROOT_PATH: home } });
-  }
-  const remotesapiPort = await freePort();
-  const server = new DoltServer({
-    doltPath,
-    dataDir: join(dir, 'data'),
-    doltHome: home,
-    configPath: join(dir, 'server.yaml'),
-    statePath: join(dir, 'central-server.json'),
-    logPath: join(dir, 'server.log'),
-    lockPath: join(dir, 'server.lock'),
-    remotesapiPort,
-    maxConnections: 200,
-    user: 'root',
-    password: 'test-root-password',
-  });
-  const state = await server.ensureRunning();
-  const admin = openDb(server.target(state), undefined, 1);
-  try {
-    await exec(admin, 'CREATE DATABASE grava');
-    await exec(admin, `CREATE USER '${SYNC_USER}'@'%' IDENTIFIED BY '${SYNC_PASSWORD}'`);
-    await exec(admin, `GRANT ALL ON *.* TO '${SYNC_USER}'@'%' WITH GRANT OPTION`);
-  } finally {
-    await admin.destroy();
-  }
-  const db = openDb(server.target(state), 'grava', 1);
-  try { await migrate(db, 'central'); } finally { await db.destroy(); }
+function binPath(): string {
+  // test/helpers/ in the source tree, dist-bench/test/helpers/ when compiled for benchmarks.
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return join(here, here.includes('dist-bench') ? '../../../bin/grava.js' : '../../bin/grava.js');
+}
+
+export async function startCentralAt(dir: string): Promise<Central> {
+  const dataDir = join(dir, 'data');
+  const rootPassword = 'test-root-password';
+  const env = { ...process.env, GRAVA_REMOTE_USER: SYNC_USER, GRAVA_REMOTE_PASSWORD: SYNC_PASSWORD, GRAVA_SERVER_ROOT_PASSWORD: rootPassword };
+  const grava = async (args: string[]): Promise<void> => {
+    try {
+      await run(process.execPath, [binPath(), ...args], { env, cwd: dir });
+    } catch (e) {
+      throw new Error(`grava ${args.join(' ')} failed: ${(e as { stderr?: string }).stderr ?? String(e)}`);
+    }
+  };
+  const [sqlPort, remotesapiPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  await grava(['server', 'init', '--data-dir', dataDir, '--port', String(sqlPort), '--remotesapi-port', String(remotesapiPort), '--http-port', String(httpPort), '--metrics-port', String(metricsPort)]);
+  await grava(['server', 'start', '--data-dir', dataDir, '--detach', '--backup-interval', '0']);
   return {
-    server,
-    state,
+    dataDir,
     url: `http://127.0.0.1:${remotesapiPort}/grava`,
+    sqlPort,
+    rootPassword,
     env: { GRAVA_REMOTE_USER: SYNC_USER, GRAVA_REMOTE_PASSWORD: SYNC_PASSWORD },
-    stop: async () => { await server.stop(); },
-    start: async () => { await server.ensureRunning(); },
+    stop: () => grava(['server', 'stop', '--data-dir', dataDir]),
+    start: () => grava(['server', 'start', '--data-dir', dataDir, '--detach', '--backup-interval', '0']),
   };
 }

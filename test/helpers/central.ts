@@ -1,6 +1,5 @@
 // A real central server for sync tests (see central-core.ts).
 
-import { inject } from 'vitest';
 import { startCentralAt, type Central } from './central-core.js';
 import { testDir } from './workspace.js';
 
@@ -8,5 +7,5 @@ export type { Central } from './central-core.js';
 export { SYNC_USER, SYNC_PASSWORD } from './central-core.js';
 
 export function startCentral(name = 'central'): Promise<Central> {
-  return startCentralAt(testDir(name), inject('doltPath'));
+  return startCentralAt(testDir(name));
 }
