@@ -3,11 +3,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// knex and mysql2 live only in src/storage.
+const DRIVERS = ['knex', 'mysql2', 'mysql2/promise'].map((name) => ({ name, message: 'the database driver lives only in src/storage' }));
+
 const layer = (from, forbidden) => ({
   files: [`src/${from}/**/*.ts`],
   rules: {
     'no-restricted-imports': ['error', {
       patterns: forbidden.map((f) => ({ group: [`**/${f}/*`, `../${f}/*`], message: `src/${from} must not import from src/${f} (layers point one way)` })),
+      ...(from === 'storage' ? {} : { paths: DRIVERS }),
     }],
   },
 });
@@ -39,6 +43,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path', 'net', 'child_process'], message: 'src/merge is pure: no I/O' }, { group: ['../storage/*', '../transport/*', '../daemon/*', '../export/*', '../server/*', '../cli/*'], message: 'layers point one way' }] }],
     },
   },
+  layer('cli', []),
   {
     files: ['src/storage/**/*.ts', 'src/daemon/**/*.ts', 'src/transport/**/*.ts', 'src/server/**/*.ts'],
     rules: { 'no-console': 'error' },

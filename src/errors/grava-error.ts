@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   GRAVA_E_NOT_RUNNING: 'the central server is not running',
   GRAVA_E_BACKUP: 'a backup or restore of the central server failed',
   GRAVA_E_RESTORE_MISMATCH: 'the restored database does not hold the commit the backup recorded',
+  GRAVA_E_UNHEALTHY: 'grava doctor found a problem',
   GRAVA_E_INTERNAL: 'an unexpected internal error',
 } as const;
 
@@ -60,10 +61,6 @@ export class GravaError extends Error {
     const code = json.code in ERROR_CODES ? json.code : 'GRAVA_E_INTERNAL';
     return new GravaError(code, json.message, json.data);
   }
-}
-
-export function isGravaError(e: unknown): e is GravaError {
-  return e instanceof GravaError;
 }
 
 /** Wraps anything thrown into a GravaError with the given fallback code. */

@@ -9,7 +9,6 @@ export interface Log {
   error(msg: string, fields?: LogFields): void;
 }
 
-export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** JSON lines on a writable stream (the supervisor's stderr: the terminal, journald, or supervisor.log when detached). */
 export function jsonLog(write: (line: string) => void, now: () => Date = () => new Date()): Log {

@@ -14,9 +14,8 @@
 //   dolt-home/            DOLT_ROOT_PATH
 //   no-file-access/       secure_file_priv: an empty dir, so SQL cannot read or write other files
 
-import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { socketPath } from '../storage/workspace.js';
 
 export const SETTINGS_FILE = 'grava-server.json';
 export const MANIFEST_FILE = 'grava-backup.json';
@@ -41,15 +40,10 @@ export interface CentralPaths {
   readonly socket: string;
 }
 
-// sun_path holds 108 bytes on Linux; a deep data dir gets its socket in a private folder under /tmp.
-const MAX_SOCKET_PATH = 100;
-
 export function centralPaths(dataDir: string): CentralPaths {
   const dir = resolve(dataDir);
-  let socket = join(dir, 'run', 'dolt.sock');
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    socket = join(tmpdir(), `grava-central-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`, 'dolt.sock');
-  }
+  // A deep data dir gets its socket in a private folder under /tmp (sun_path is 108 bytes).
+  const socket = socketPath(join(dir, 'run', 'dolt.sock'), dir, 'grava-central');
   return {
     dir,
     settings: join(dir, SETTINGS_FILE),

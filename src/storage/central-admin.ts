@@ -65,7 +65,7 @@ export async function withAdmin<T>(target: ConnectionTarget, database: string | 
   }
 }
 
-/** DOLT_ROOT_PATH for the central server: Dolt's global config (committer name and email), no usage metrics. */
+/** DOLT_ROOT_PATH for a server grava starts (central or workspace): Dolt's global config (committer name and email), no usage metrics. */
 export async function configureDoltHome(doltPath: string, home: string, name: string): Promise<void> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   const env = { ...process.env, DOLT_ROOT_PATH: home };

@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../merge/hlc.js';
+import { withFileLockSync } from './file-lock.js';
 import { writeFileAtomic } from './workspace.js';
 
 export interface Clock {
@@ -33,29 +34,45 @@ export class FileClock implements Clock {
     }
   }
 
+  /**
+   * Load, change and persist the state under a lock, always starting from the
+   * newer of memory and disk: processes of one workspace share the actor, so
+   * they must never issue the same stamp or move the high-water mark back.
+   */
+  private update<T>(fn: () => T): T {
+    return withFileLockSync(`${this.path}.lock`, () => {
+      const disk = FileClock.load(this.path);
+      if (disk.wall > this.state.wall || (disk.wall === this.state.wall && disk.counter > this.state.counter)) this.state = disk;
+      const out = fn();
+      writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
+      return out;
+    });
+  }
+
   next(after?: string | null): string {
-    // Re-read: another process of this workspace may have ticked since.
-    const disk = FileClock.load(this.path);
-    if (disk.wall > this.state.wall || (disk.wall === this.state.wall && disk.counter > this.state.counter)) this.state = disk;
-    const prev: Hlc | undefined = after ? decodeHlc(after) : undefined;
-    const t = prev ? tickAfter(this.state, this.now(), this.actor, prev) : tick(this.state, this.now(), this.actor);
-    this.state = t.state;
-    writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
-    return encodeHlc(t.stamp);
+    return this.update(() => {
+      const prev: Hlc | undefined = after ? decodeHlc(after) : undefined;
+      const t = prev ? tickAfter(this.state, this.now(), this.actor, prev) : tick(this.state, this.now(), this.actor);
+      this.state = t.state;
+      return encodeHlc(t.stamp);
+    });
   }
 
   observe(stamps: Iterable<string>): number {
-    let clamped = 0;
-    const now = this.now();
-    for (const s of stamps) {
-      const h = decodeHlc(s);
-      if (!h) continue;
-      const r = receive(this.state, h, now);
-      this.state = r.state;
-      if (r.clamped) clamped++;
-    }
-    writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
-    return clamped;
+    const list = [...stamps];
+    if (list.length === 0) return 0;
+    return this.update(() => {
+      let clamped = 0;
+      const now = this.now();
+      for (const s of list) {
+        const h = decodeHlc(s);
+        if (!h) continue;
+        const r = receive(this.state, h, now);
+        this.state = r.state;
+        if (r.clamped) clamped++;
+      }
+      return clamped;
+    });
   }
 }
 

@@ -41,6 +41,15 @@ export async function exec(db: Db | Tx, sql: string, bindings: readonly unknown[
 /** Maps a driver error to a GravaError, keeping Dolt's message (which never holds our secrets). */
 export function storageError(e: unknown, what: string): GravaError {
   if (e instanceof GravaError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new GravaError('GRAVA_E_STORAGE', `${what}: ${msg.split('\n')[0] ?? msg}`, undefined, { cause: e });
+  // knex prefixes the SQL with its bound values (user text) to the message;
+  // mysql2's sqlMessage is the server's own text.
+  const raw = (e as { sqlMessage?: string }).sqlMessage ?? (e instanceof Error ? e.message : String(e));
+  const line = raw.split('\n')[0] ?? raw;
+  return new GravaError('GRAVA_E_STORAGE', `${what}: ${line.length > 300 ? `${line.slice(0, 300)}...` : line}`, undefined, { cause: e });
+}
+
+/** Dolt's answer when two transactions commit conflicting writes: retry the whole transaction. */
+export function isSerializationFailure(e: unknown): boolean {
+  const err = e as { errno?: number; message?: string };
+  return err.errno === 1213 || /serialization failure|deadlock found/i.test(err.message ?? '');
 }

@@ -12,7 +12,8 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
 import mysql from 'mysql2/promise';
 import { GravaError } from '../errors/grava-error.js';
 import { withFileLock } from './file-lock.js';
@@ -41,6 +42,12 @@ export interface DoltServerOptions {
   readonly env?: Readonly<Record<string, string>>;
   readonly readyTimeoutMs?: number;
   readonly logFormat?: 'text' | 'json';
+  /**
+   * A digest of settings that only take effect at start (e.g. the remote
+   * password in the environment). A running server with another fingerprint
+   * is restarted. Never the secret itself.
+   */
+  readonly fingerprint?: string;
   /** Renders the whole config file for the chosen port (the central server generates its own); default serverConfigYaml. */
   readonly renderConfig?: (port: number) => string;
   /** Called when a server process started by this object exits (a supervisor restarts it). */
@@ -54,6 +61,7 @@ export interface DoltServerState {
   readonly socket: string | null;
   readonly configPath: string;
   readonly startedAt: string;
+  readonly fingerprint?: string;
 }
 
 export interface ConnectionTarget {
@@ -115,6 +123,10 @@ export class DoltServer {
     return state.socket ? { socketPath: state.socket, user, password } : { host: state.host, port: state.port, user, password };
   }
 
+  private current(state: DoltServerState): boolean {
+    return this.options.fingerprint === undefined || state.fingerprint === this.options.fingerprint;
+  }
+
   /** True when the recorded pid is alive and really is this server. */
   private ownsProcess(state: DoltServerState): boolean {
     if (!isAlive(state.pid)) return false;
@@ -131,13 +143,14 @@ export class DoltServer {
   /** Returns a ready server, reusing a live one or starting a new one. */
   async ensureRunning(): Promise<DoltServerState> {
     const quick = this.readState();
-    if (quick && this.ownsProcess(quick) && (await ping(this.target(quick)))) return quick;
+    if (quick && this.current(quick) && this.ownsProcess(quick) && (await ping(this.target(quick)))) return quick;
     ensurePrivateDir(dirname(this.options.lockPath));
     return withFileLock(this.options.lockPath, async () => {
       const state = this.readState();
       if (state && this.ownsProcess(state)) {
-        if (await waitFor(() => ping(this.target(state)), 10_000, 100)) return state;
-        await terminate(state.pid); // alive but not answering: an orphan to replace
+        if (!this.current(state)) await terminate(state.pid); // started with other settings (e.g. a rotated password)
+        else if (await waitFor(() => ping(this.target(state)), 10_000, 100)) return state;
+        else await terminate(state.pid); // alive but not answering: an orphan to replace
       }
       // A server of ours that the state file does not know (it was lost or
       // overwritten in a crash) still holds the database lock: stop it.
@@ -171,7 +184,7 @@ export class DoltServer {
       if (pid === undefined) throw new GravaError('GRAVA_E_SERVER', `could not start ${o.doltPath}`);
       const onExit = o.onExit;
       if (onExit) child.once('exit', (code, signal) => onExit(pid, code, signal));
-      const state: DoltServerState = { pid, port, host, socket: o.socket ?? null, configPath: o.configPath, startedAt: new Date().toISOString() };
+      const state: DoltServerState = { pid, port, host, socket: o.socket ?? null, configPath: o.configPath, startedAt: new Date().toISOString(), ...(o.fingerprint !== undefined ? { fingerprint: o.fingerprint } : {}) };
       const ready = await waitFor(async () => !isAlive(pid) || ((!o.socket || existsSync(o.socket)) && (await ping(this.target(state)))), o.readyTimeoutMs ?? 60_000, 50);
       if (ready && isAlive(pid)) {
         writeFileAtomic(o.statePath, `${JSON.stringify(state, null, 2)}\n`, 0o600);
@@ -206,7 +219,12 @@ export class DoltServer {
       result = 'stopped';
     }
     rmSync(this.options.statePath, { force: true });
-    if (this.options.socket) rmSync(this.options.socket, { force: true });
+    if (this.options.socket) {
+      rmSync(this.options.socket, { force: true });
+      // A socket folder of our own under /tmp (long workspace paths) goes too.
+      const dir = dirname(this.options.socket);
+      if (dirname(dir) === tmpdir() && basename(dir).startsWith('grava-')) rmSync(dir, { recursive: true, force: true });
+    }
     return result;
   }
 }

@@ -1,33 +1,94 @@
-// A cross-process lock file (O_EXCL) holding the owner's pid. A lock whose
-// owner is dead is stale and taken over.
+// A cross-process lock file (O_EXCL) holding its owner's pid and process
+// start time. A lock whose owner is gone (or whose pid now belongs to another
+// process) is stale; taking it over is itself guarded, so two processes that
+// find the same stale lock never both end up holding it.
 
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync } from 'node:fs';
+import { openSync, closeSync, writeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
-import { isAlive, sleep } from './process-util.js';
+import { isAlive, processStartTime, sleep } from './process-util.js';
+
+const GUARD_STALE_MS = 10_000;
+
+function ownerToken(): string {
+  return `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim();
+}
+
+function tryCreate(path: string): boolean {
+  try {
+    const fd = openSync(path, 'wx', 0o600);
+    writeSync(fd, ownerToken());
+    closeSync(fd);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return false;
+  }
+}
+
+function readToken(path: string): string | undefined {
+  try { return readFileSync(path, 'utf8'); } catch { return undefined; }
+}
+
+function ownerAlive(token: string): boolean {
+  const [pidText, start] = token.trim().split(' ');
+  const pid = Number.parseInt(pidText ?? '', 10);
+  if (!pid || !isAlive(pid)) return false;
+  return start === undefined || processStartTime(pid) === start;
+}
+
+function unlinkQuietly(path: string): void {
+  try { unlinkSync(path); } catch { /* already gone */ }
+}
+
+/** One attempt: take the lock, or clear it if stale. Returns true once held; 'owner' when someone live holds it. */
+function attempt(path: string): true | 'owner' | 'retry' {
+  if (tryCreate(path)) return true;
+  const token = readToken(path);
+  if (token === undefined) return 'retry';
+  if (ownerAlive(token)) return 'owner';
+  const guard = `${path}.takeover`;
+  if (!tryCreate(guard)) {
+    try { if (Date.now() - statSync(guard).mtimeMs > GUARD_STALE_MS) unlinkQuietly(guard); } catch { /* gone */ }
+    return 'retry';
+  }
+  try {
+    // Only remove the very lock we judged stale, not one created meanwhile.
+    if (readToken(path) === token) unlinkQuietly(path);
+  } finally {
+    unlinkQuietly(guard);
+  }
+  return 'retry';
+}
+
+function lockedError(path: string): GravaError {
+  return new GravaError('GRAVA_E_LOCKED', `${path} is held by process ${readToken(path)?.split(' ')[0] ?? '?'}`);
+}
 
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let owner = 0;
-      try { owner = Number.parseInt(readFileSync(path, 'utf8'), 10); } catch { /* vanished: retry */ }
-      if (owner && !isAlive(owner)) {
-        try { unlinkSync(path); } catch { /* someone else took it over */ }
-        continue;
-      }
-      if (Date.now() > deadline) throw new GravaError('GRAVA_E_LOCKED', `${path} is held by process ${owner}`);
-      await sleep(50);
-    }
+  for (let r = attempt(path); r !== true; r = attempt(path)) {
+    if (Date.now() > deadline) throw lockedError(path);
+    await sleep(r === 'owner' ? 50 : 5);
   }
   try {
     return await fn();
   } finally {
-    try { unlinkSync(path); } catch { /* already gone */ }
+    unlinkQuietly(path);
+  }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** The same lock for short critical sections in synchronous code. */
+export function withFileLockSync<T>(path: string, fn: () => T, timeoutMs = 10_000): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let r = attempt(path); r !== true; r = attempt(path)) {
+    if (Date.now() > deadline) throw lockedError(path);
+    Atomics.wait(pause, 0, 0, r === 'owner' ? 2 : 1);
+  }
+  try {
+    return fn();
+  } finally {
+    unlinkQuietly(path);
   }
 }

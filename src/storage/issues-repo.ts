@@ -3,10 +3,10 @@
 // it changes (see docs/MERGE_SPEC.md).
 
 import { GravaError } from '../errors/grava-error.js';
-import { clockColumn, ISSUES } from '../merge/tables.js';
+import { clockColumn, columnsOf, ISSUES } from '../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
-import { exec, rows, storageError, type Db, type Tx } from './db.js';
+import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from './db.js';
 import { hashId, idLength, rowId } from './ids.js';
 import type { Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, ListFilter, UpdateIssueInput } from './issue-types.js';
 import {
@@ -15,8 +15,7 @@ import {
 
 type IssueRow = Record<string, string | number | null>;
 
-const ISSUE_COLUMNS = ['id', 'created_at', 'created_by', ...ISSUES.clocked.flatMap((c) => [c, clockColumn(c)])];
-const SELECT_ISSUE = `SELECT ${ISSUE_COLUMNS.map((c) => `i.\`${c}\``).join(', ')} FROM issues i`;
+const SELECT_ISSUE = `SELECT ${columnsOf(ISSUES).map((c) => `i.\`${c}\``).join(', ')} FROM issues i`;
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -58,11 +57,18 @@ export class IssuesRepo {
     return this.ctx.clock.actor;
   }
 
+  /** One SQL transaction; retried when a concurrent transaction committed a conflicting write first. */
   private async tx<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(fn);
-    } catch (e) {
-      throw storageError(e, what);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction(fn);
+      } catch (e) {
+        if (attempt < 4 && isSerializationFailure(e)) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+          continue;
+        }
+        throw storageError(e, what);
+      }
     }
   }
 

@@ -4,7 +4,7 @@
 
 import { GravaError } from '../errors/grava-error.js';
 import { decideRow, type RowDecision } from '../merge/decide.js';
-import { TABLES, tableSpec, type TableSpec } from '../merge/tables.js';
+import { tableSpec, type TableSpec } from '../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { exec, rows, type Db, type Tx } from './db.js';
@@ -31,6 +31,12 @@ export interface MergeOptions {
   /** Record one event per resolved row (default true). */
   readonly recordEvents?: boolean;
   readonly message?: string;
+  /**
+   * Commit uncommitted writes first, on the merge's own connection and
+   * transaction, as this message. Without it a dirty working set is refused.
+   * (Other processes may write between a caller's commit and the merge.)
+   */
+  readonly commitPendingAs?: string;
 }
 
 function issueIdOf(d: RowDecision): string | null {
@@ -77,7 +83,10 @@ async function resolveViolations(tx: Tx, clock: Clock): Promise<number> {
 }
 
 async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock): Promise<void> {
-  const list = decisions.map((d) => [rowId('ev'), issueIdOf(d), 'merge_resolved', clock.actor, clock.next(), JSON.stringify({
+  if (decisions.length === 0) return;
+  // One stamp for the whole merge: its events are one act, and ids keep them apart.
+  const at = clock.next();
+  const list = decisions.map((d) => [rowId('ev'), issueIdOf(d), 'merge_resolved', clock.actor, at, JSON.stringify({
     table: d.table,
     key: d.key,
     outcome: d.outcome,
@@ -94,15 +103,19 @@ async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock:
  * sync cycle commits pending writes first). Fast-forwards when possible.
  */
 export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise<MergeResult> {
-  if (await isDirty(db)) throw new GravaError('GRAVA_E_MERGE', 'the working set has uncommitted changes; commit them before merging');
   const tx = await db.transaction();
   try {
+    if (await isDirty(tx)) {
+      if (opts.commitPendingAs === undefined) throw new GravaError('GRAVA_E_MERGE', 'the working set has uncommitted changes; commit them before merging');
+      await exec(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [opts.commitPendingAs, authorOf(opts.clock.actor)]);
+    }
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 1');
     const m = (await rows<{ hash: string; fast_forward: number; conflicts: number; message: string }>(tx, "CALL DOLT_MERGE('--no-commit', ?)", [ref]))[0];
     if (!m) throw new GravaError('GRAVA_E_MERGE', `DOLT_MERGE(${ref}) returned nothing`);
     const fastForward = Number(m.fast_forward) === 1;
     const upToDate = /up to date/i.test(m.message ?? '');
     if (fastForward || upToDate) {
+      await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
       await tx.commit();
       return { ref, fastForward, upToDate, conflictRows: 0, conflictCells: 0, constraintViolations: 0, decisions: [], commit: null };
     }
@@ -110,7 +123,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const decisions: RowDecision[] = [];
     const conflicted = await rows<{ table: string }>(tx, 'SELECT `table` FROM dolt_conflicts');
     for (const { table } of conflicted) {
-      const spec = TABLES.find((t) => t.name === table);
+      const spec = tableSpec(table);
       if (!spec) throw new GravaError('GRAVA_E_SCHEMA_CONFLICT', `conflicting rows in ${table}, which is not a table grava merges; aborted`, { table });
       decisions.push(...(await resolveTable(tx, spec, opts)));
     }
@@ -119,9 +132,11 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
     const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
     const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [message, authorOf(opts.clock.actor)]))[0];
+    await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
     await tx.commit();
     return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, commit: c?.hash ?? null };
   } catch (e) {
+    await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0').catch(() => undefined);
     await tx.rollback().catch(() => undefined);
     if (e instanceof GravaError) throw e;
     throw new GravaError('GRAVA_E_MERGE', `merging ${ref} failed: ${(e as Error).message.split('\n')[0] ?? ''}`, undefined, { cause: e });

@@ -18,6 +18,16 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The kernel's start time of a process (/proc/<pid>/stat field 22), which tells a reused pid apart. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Live processes whose command line contains every one of `parts` (Linux /proc). */
 export function findProcesses(...parts: string[]): number[] {
   let entries: string[];

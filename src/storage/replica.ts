@@ -1,11 +1,9 @@
 // A workspace's replica: its `.grava/` files, its dolt sql-server and a
 // database handle. This is what every command opens.
 
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { existsSync, rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
 import { FileClock } from './clock-store.js';
@@ -13,14 +11,14 @@ import { openDb, exec, type Db } from './db.js';
 import { findDolt, type DoltBinary } from './dolt-binary.js';
 import { DoltServer, type DoltServerState } from './dolt-server.js';
 import { IssuesRepo } from './issues-repo.js';
-import { migrate, type MigrationResult } from './migrations.js';
+import { migrate, schemaVersion, type MigrationResult } from './migrations.js';
+import { MIGRATIONS } from './schema.js';
+import { configureDoltHome } from './central-admin.js';
 import { validPrefix } from './validate.js';
 import {
   createWorkspaceDir, DATABASE, generateSecret, readConfig, remoteCredentials, requireWorkspace, workspacePaths, writeConfig,
   type WorkspaceConfig, type WorkspacePaths,
 } from './workspace.js';
-
-const execFileP = promisify(execFile);
 
 export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, dolt: DoltBinary): DoltServer {
   const creds = remoteCredentials(config);
@@ -37,6 +35,9 @@ export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, 
     password: config.localPassword,
     // The remotes procedures (clone/fetch/push) run inside this server and read the password from its environment.
     env: creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {},
+    // A changed user or password restarts the server, so it never pushes with stale credentials.
+    // Keyed by the workspace's random local secret, so the digest says nothing about a weak password.
+    fingerprint: createHmac('sha256', config.localPassword).update(creds ? `${creds.user}\0${creds.password}` : '').digest('hex').slice(0, 16),
   });
 }
 
@@ -62,13 +63,6 @@ export function defaultActor(): string {
   return isValidActor(raw) ? raw : `agent-${suffix}`;
 }
 
-async function configureDoltHome(dolt: DoltBinary, home: string, actor: string): Promise<void> {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
-  const env = { ...process.env, DOLT_ROOT_PATH: home };
-  for (const [k, v] of [['user.name', actor], ['user.email', `${actor}@grava.invalid`], ['metrics.disabled', 'true']] as const) {
-    await execFileP(dolt.path, ['config', '--global', '--add', k, v], { env, cwd: home });
-  }
-}
 
 export async function openReplica(paths: WorkspacePaths = requireWorkspace()): Promise<Replica> {
   const config = readConfig(paths);
@@ -76,6 +70,8 @@ export async function openReplica(paths: WorkspacePaths = requireWorkspace()): P
   const server = workspaceServer(paths, config, dolt);
   const state = await server.ensureRunning();
   const db = openDb(server.target(state), config.database);
+  // A workspace made by an older grava catches up with the schema (one commit, only when behind).
+  if ((await schemaVersion(db)) < (MIGRATIONS.at(-1)?.version ?? 0)) await migrate(db, config.actor);
   const clock = new FileClock(paths.clock, config.actor);
   const issues = new IssuesRepo({ db, clock, prefix: config.prefix });
   return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
@@ -108,7 +104,7 @@ export async function prepareWorkspace(paths: WorkspacePaths, config: WorkspaceC
   createWorkspaceDir(paths);
   try {
     writeConfig(paths, config);
-    await configureDoltHome(dolt, paths.doltHome, config.actor);
+    await configureDoltHome(dolt.path, paths.doltHome, config.actor);
     const server = workspaceServer(paths, config, dolt);
     const state = await server.ensureRunning();
     return { paths, config, server, state };

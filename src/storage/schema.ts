@@ -87,6 +87,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'issues, dependencies, labels, comments and events with per-cell clocks',
     statements: [ISSUES, DEPENDENCIES, LABELS, COMMENTS, EVENTS].map(createTableSql),
   },
+  {
+    version: 2,
+    name: 'events.data holds whole old and new values (TEXT stops at 64 KiB)',
+    statements: ['ALTER TABLE events MODIFY COLUMN data LONGTEXT NOT NULL'],
+  },
 ];
 
 export const MIGRATIONS_TABLE = 'grava_migrations';

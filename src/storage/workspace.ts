@@ -1,9 +1,9 @@
 // The on-disk layout of a workspace: `.grava/` and the files in it.
 // `.grava/` is private (0700); files that hold secrets are 0600.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { GravaError } from '../errors/grava-error.js';
 
@@ -36,17 +36,18 @@ export interface WorkspacePaths {
   readonly clock: string;
 }
 
-// A unix socket path must fit in sun_path (108 bytes on Linux). Deep
-// workspaces get their socket in a private per-workspace folder under /tmp.
+// A unix socket path must fit in sun_path (108 bytes on Linux).
 const MAX_SOCKET_PATH = 100;
+
+/** `preferred`, or, when that path is too long for a socket, a private folder under /tmp named after `owner`. */
+export function socketPath(preferred: string, owner: string, kind = 'grava'): string {
+  if (Buffer.byteLength(preferred) <= MAX_SOCKET_PATH) return preferred;
+  return join(tmpdir(), `${kind}-${createHash('sha256').update(owner).digest('hex').slice(0, 16)}`, basename(preferred));
+}
 
 export function workspacePaths(root: string): WorkspacePaths {
   const dir = join(root, GRAVA_DIR);
-  let socket = join(dir, 'dolt.sock');
-  if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
-    const tag = createHash('sha256').update(dir).digest('hex').slice(0, 16);
-    socket = join(tmpdir(), `grava-${tag}`, 'dolt.sock');
-  }
+  const socket = socketPath(join(dir, 'dolt.sock'), dir);
   return {
     root,
     dir,
@@ -88,10 +89,17 @@ export function writeFileAtomic(path: string, content: string, mode = 0o600): vo
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(paths.config, 'utf8')) as WorkspaceConfig;
+    text = readFileSync(paths.config, 'utf8');
   } catch (e) {
-    throw new GravaError('GRAVA_E_NO_WORKSPACE', `cannot read ${paths.config}: ${(e as Error).message}`);
+    throw new GravaError('GRAVA_E_NO_WORKSPACE', `cannot read ${paths.config}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text) as WorkspaceConfig;
+  } catch {
+    // JSON.parse quotes the text around the fault, and this file holds passwords: say only that it is broken.
+    throw new GravaError('GRAVA_E_NO_WORKSPACE', `${paths.config} is not valid JSON; fix it or restore it from a backup`);
   }
 }
 
@@ -106,8 +114,14 @@ export function createWorkspaceDir(paths: WorkspacePaths): void {
   writeFileSync(join(paths.dir, '.gitignore'), '# grava workspace state: database, sockets, logs, credentials\n*\n', { mode: 0o600 });
 }
 
+/** Creates (or checks) a directory only this user can enter. A symlink or someone else's directory is refused. */
 export function ensurePrivateDir(path: string): void {
   mkdirSync(path, { recursive: true, mode: 0o700 });
+  const st = lstatSync(path);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new GravaError('GRAVA_E_SERVER', `${path} is not a directory owned by this user; refusing to put a socket there`);
+  }
   chmodSync(path, 0o700);
 }
 

@@ -69,6 +69,8 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
     try { return await fn(); } finally { phases[phase] += now() - t; }
   };
   const db = replica.db;
+  // Check the central first: a sync that cannot reach it changes nothing.
+  await timed('fetch_ms', () => checkReachable(remote));
   const localCommit = await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor));
   const maxRetries = opts.maxRetries ?? 8;
   let retries = 0;
@@ -77,17 +79,15 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   let conflictCells = 0;
   let mergeCommit: string | null = null;
   for (;;) {
-    await timed('fetch_ms', async () => {
-      await checkReachable(remote);
-      await fetchRemote(db, user);
-    });
+    await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
     if (h.remote !== h.local) {
       const incoming = await commitsAhead(db, 'origin/main', 'main');
       if (incoming > 0) {
         pulled += incoming;
-        const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock }));
+        // Writes that other processes made during this cycle are committed inside the merge's transaction.
+        const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
         conflicts += m.conflictRows;
         conflictCells += m.conflictCells;
         mergeCommit = m.commit ?? mergeCommit;

@@ -171,15 +171,28 @@ describe('bad input', () => {
     [['update', 'gr-zzzzzz', '--title', 'x'], 'GRAVA_E_NOT_FOUND', 1],
     [['label', 'add', 'gr-zzzzzz', ' padded '], 'GRAVA_E_INVALID', 1],
     [['frobnicate'], 'GRAVA_E_USAGE', 2],
-  ])('grava %j fails with %s, exit %i, and writes nothing', async (args, code, exit) => {
+    [['dep'], undefined, 2],
+  ] as [string[], string | undefined, number][])('grava %j fails with %s, exit %i, and writes nothing', async (args, code, exit) => {
     const before = await list();
     const events = (await ok(ws, ['list', '--json'])).stdout;
     const r = await cli(ws, [...args]);
     expect(r.code).toBe(exit);
-    expect(errorCode(r)).toBe(code);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    if (code !== undefined) {
+      expect(errorCode(r)).toBe(code);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
     expect(await list()).toEqual(before);
     expect((await ok(ws, ['list', '--json'])).stdout).toBe(events);
+  });
+
+  it('long texts round-trip and can be replaced (events keep whole old and new values)', async () => {
+    const big = 'x'.repeat(40_000);
+    const i = await create('big', '--description', big);
+    await ok(ws, ['update', i.id, '--description', `${big}y`]);
+    expect(((await ok(ws, ['show', i.id, '--json'])).json as IssueJson).description).toBe(`${big}y`);
+    const tooBig = await cli(ws, ['update', i.id, '--description', 'z'.repeat(70_000)]);
+    expect(errorCode(tooBig)).toBe('GRAVA_E_INVALID');
+    expect(tooBig.stderr.length).toBeLessThan(500);
   });
 
   it('an invalid update changes no field, even the valid ones in the same request', async () => {
@@ -199,6 +212,21 @@ describe('bad input', () => {
     const r = await cli(ws, ['create', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--priority');
+  });
+});
+
+describe('credentials', () => {
+  it('a changed remote password restarts the workspace server; the same one reuses it', async () => {
+    const pid = async (env: Record<string, string>): Promise<number> => {
+      await ok(ws, ['list'], env);
+      return ((await ok(ws, ['dolt', 'status', '--json'], env)).json as { pid: number }).pid;
+    };
+    const a = await pid({ GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'one' });
+    expect(await pid({ GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'one' })).toBe(a);
+    const b = await pid({ GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'two' });
+    expect(b).not.toBe(a);
+    const state = readFileSync(join(ws, '.grava', 'server.json'), 'utf8');
+    expect(state).not.toContain('two');
   });
 });
 

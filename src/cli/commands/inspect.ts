@@ -3,19 +3,14 @@
 import type { Command } from 'commander';
 import type { RowDecision } from '../../merge/decide.js';
 import type { CellDecision } from '../../merge/outcome.js';
+import { formatValue } from '../../merge/explain.js';
 import { withReplica } from '../context.js';
 import { oneLine } from '../output.js';
 import { jsonOption, run } from '../run.js';
 
-function show(v: unknown): string {
-  if (v === undefined) return '(absent)';
-  if (v === null) return 'null';
-  const s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v);
-  return oneLine(s.length > 40 ? `${s.slice(0, 37)}...` : s);
-}
 
 function cellLine(c: CellDecision, sentence: string): string {
-  return `    ${c.column.padEnd(13)} base ${show(c.base)}  ours ${show(c.ours)}  theirs ${show(c.theirs)}  -> ${c.outcome} (${c.winner})\n      ${oneLine(sentence)}`;
+  return `    ${c.column.padEnd(13)} base ${oneLine(formatValue(c.base))}  ours ${oneLine(formatValue(c.ours))}  theirs ${oneLine(formatValue(c.theirs))}  -> ${c.outcome} (${c.winner})\n      ${oneLine(sentence)}`;
 }
 
 export function registerInspect(program: Command): void {

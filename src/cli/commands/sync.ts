@@ -8,7 +8,7 @@ export function registerSync(program: Command): void {
   program
     .command('sync')
     .description('run one sync cycle now: commit local changes, pull, merge (newest write wins per cell), push')
-    .option('--force', 'sync even when nothing seems to have changed')
+    .option('--force', 'accepted for compatibility (bd sync --force): every sync already runs a full cycle')
     .addOption(jsonOption())
     .action(async (o: { force?: boolean; json?: boolean }) => run(o, async (out) => {
       const { syncOnce } = await import('../../transport/sync.js');

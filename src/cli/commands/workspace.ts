@@ -25,7 +25,10 @@ export function registerWorkspace(program: Command): void {
       const { doctor } = await import('../doctor.js');
       const report = await doctor();
       out.data(report, () => report.lines.join('\n'));
-      if (!report.ok) process.exitCode = 1;
+      if (!report.ok) {
+        process.stderr.write(`GRAVA_E_UNHEALTHY: ${report.lines.find((l) => l.startsWith('FAIL'))?.slice(6) ?? 'a check failed'}\n`);
+        process.exitCode = 1;
+      }
     }));
 
   const dolt = program.command('dolt').description("the workspace's own dolt sql-server");
