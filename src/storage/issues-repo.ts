@@ -41,6 +41,8 @@ function toIssue(r: IssueRow, labels: readonly string[]): Issue {
 }
 
 export interface MutationContext {
+  /** Shortest id suffix; longer for workspaces that sync (see ids.ts). */
+  readonly minIdLength?: number;
   readonly db: Db;
   readonly clock: Clock;
   readonly prefix: string;
@@ -141,7 +143,7 @@ export class IssuesRepo {
     const labels = [...new Set((input.labels ?? []).map(validLabel))];
     const id = await this.tx('create failed', async (tx) => {
       const count = Number((await rows<{ n: number }>(tx, 'SELECT COUNT(*) AS n FROM issues'))[0]?.n ?? 0);
-      let len = idLength(count);
+      let len = idLength(count, this.ctx.minIdLength);
       let newId = hashId(this.ctx.prefix, len, this.actor, Date.now());
       while ((await rows(tx, 'SELECT 1 FROM issues WHERE id = ?', [newId])).length > 0) newId = hashId(this.ctx.prefix, ++len, this.actor, Date.now());
       const at = this.ctx.clock.next();

@@ -4,7 +4,7 @@
 
 import { GravaError } from '../errors/grava-error.js';
 import { decideRow, type RowDecision } from '../merge/decide.js';
-import { tableSpec, type TableSpec } from '../merge/tables.js';
+import { tableSpec, type Row, type TableSpec } from '../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { exec, rows, type Db, type Tx } from './db.js';
@@ -52,9 +52,13 @@ async function refuseSchemaConflicts(tx: Tx): Promise<void> {
   }
 }
 
-async function resolveTable(tx: Tx, spec: TableSpec, opts: MergeOptions): Promise<RowDecision[]> {
+async function resolveTable(tx: Tx, spec: TableSpec, opts: MergeOptions, sides: Map<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): Promise<RowDecision[]> {
   const conflicts = await readConflicts(tx, spec);
-  const decisions = conflicts.map((c) => decideRow(spec, c.base, c.ours, c.theirs, { now: opts.now ?? Date.now() }));
+  const decisions = conflicts.map((c) => {
+    const d = decideRow(spec, c.base, c.ours, c.theirs, { now: opts.now ?? Date.now() });
+    sides.set(d, c);
+    return d;
+  });
   await upsertRows(tx, spec, decisions.flatMap((d) => (d.merged ? [d.merged] : [])));
   await deleteRows(tx, spec, decisions.filter((d) => !d.merged).map((d) => d.key));
   await exec(tx, `DELETE FROM \`dolt_conflicts_${spec.name}\``);
@@ -82,10 +86,29 @@ async function resolveViolations(tx: Tx, clock: Clock): Promise<number> {
   return n;
 }
 
-async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock): Promise<void> {
+/**
+ * Two workspaces that created different issues under one id (insert/insert
+ * with different creators or creation times). The merge keeps one row, cell
+ * by cell; both original rows go into an event so nothing is lost.
+ */
+function idCollisions(decisions: readonly RowDecision[], conflicts: ReadonlyMap<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): { decision: RowDecision; ours: Row; theirs: Row }[] {
+  const out: { decision: RowDecision; ours: Row; theirs: Row }[] = [];
+  for (const d of decisions) {
+    if (d.table !== 'issues') continue;
+    const c = conflicts.get(d);
+    if (!c || c.base !== null || !c.ours || !c.theirs) continue;
+    if (c.ours.created_by !== c.theirs.created_by || c.ours.created_at !== c.theirs.created_at) out.push({ decision: d, ours: c.ours, theirs: c.theirs });
+  }
+  return out;
+}
+
+async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock, sides: ReadonlyMap<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): Promise<void> {
   if (decisions.length === 0) return;
   // One stamp for the whole merge: its events are one act, and ids keep them apart.
   const at = clock.next();
+  for (const c of idCollisions(decisions, sides)) {
+    await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), issueIdOf(c.decision), 'merge_id_collision', clock.actor, at, JSON.stringify({ ours: c.ours, theirs: c.theirs })]);
+  }
   const list = decisions.map((d) => [rowId('ev'), issueIdOf(d), 'merge_resolved', clock.actor, at, JSON.stringify({
     table: d.table,
     key: d.key,
@@ -121,14 +144,15 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     }
     await refuseSchemaConflicts(tx);
     const decisions: RowDecision[] = [];
+    const sides = new Map<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>();
     const conflicted = await rows<{ table: string }>(tx, 'SELECT `table` FROM dolt_conflicts');
     for (const { table } of conflicted) {
       const spec = tableSpec(table);
       if (!spec) throw new GravaError('GRAVA_E_SCHEMA_CONFLICT', `conflicting rows in ${table}, which is not a table grava merges; aborted`, { table });
-      decisions.push(...(await resolveTable(tx, spec, opts)));
+      decisions.push(...(await resolveTable(tx, spec, opts, sides)));
     }
     const violations = await resolveViolations(tx, opts.clock);
-    if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock);
+    if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock, sides);
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
     const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
     const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [message, authorOf(opts.clock.actor)]))[0];

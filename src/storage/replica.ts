@@ -11,6 +11,7 @@ import { openDb, exec, type Db } from './db.js';
 import { findDolt, type DoltBinary } from './dolt-binary.js';
 import { DoltServer, type DoltServerState } from './dolt-server.js';
 import { IssuesRepo } from './issues-repo.js';
+import { MIN_REPLICATED_ID_LENGTH } from './ids.js';
 import { migrate, schemaVersion, type MigrationResult } from './migrations.js';
 import { MIGRATIONS } from './schema.js';
 import { configureDoltHome } from './central-admin.js';
@@ -73,7 +74,7 @@ export async function openReplica(paths: WorkspacePaths = requireWorkspace()): P
   // A workspace made by an older grava catches up with the schema (one commit, only when behind).
   if ((await schemaVersion(db)) < (MIGRATIONS.at(-1)?.version ?? 0)) await migrate(db, config.actor);
   const clock = new FileClock(paths.clock, config.actor);
-  const issues = new IssuesRepo({ db, clock, prefix: config.prefix });
+  const issues = new IssuesRepo({ db, clock, prefix: config.prefix, ...(config.remote ? { minIdLength: MIN_REPLICATED_ID_LENGTH } : {}) });
   return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
 }
 

@@ -167,6 +167,11 @@ describe('merge over Dolt', () => {
     expect(r.conflictRows).toBe(1);
     const got = await rows<{ title: string; created_at: string; created_by: string }>(replica.db, "SELECT title, created_at, created_by FROM issues WHERE id = 'gr-same'");
     expect(got[0]).toEqual({ title: 'theirs', created_at: '2030-01-01T00:00:00.000Z', created_by: 'alice' });
+    // Two different issues under one id: both original rows are kept in an event.
+    const ev = await rows<{ data: string }>(replica.db, "SELECT data FROM events WHERE kind = 'merge_id_collision' AND issue_id = 'gr-same'");
+    expect(ev).toHaveLength(1);
+    const both = JSON.parse(ev[0]!.data) as { ours: { title: string }; theirs: { title: string } };
+    expect([both.ours.title, both.theirs.title]).toEqual(['ours', 'theirs']);
   });
 
   it('a dependency left pointing at a missing issue (constraint violation) is removed and recorded', async () => {

@@ -46,6 +46,8 @@ describe('ids', () => {
     expect(idLength(1_000)).toBe(5);
     expect(idLength(100_000)).toBe(6);
     expect(36 ** idLength(5_000)).toBeGreaterThanOrEqual(10_000 * 5_001);
+    expect(idLength(0, 6)).toBe(6);
+    expect(idLength(1_000_000, 6)).toBe(7);
   });
 
   it('are prefix-dash-base36 of the requested length and differ between calls', () => {
