@@ -12,6 +12,7 @@ export interface DoctorReport {
   dolt: { path: string | null; version: string | null; pinned: string; error?: string };
   workspace: { root: string | null; prefix?: string; actor?: string; remote?: string | null; private?: boolean };
   server: { running: boolean; ready: boolean; pid: number | null; port: number | null } | null;
+  central?: { url: string; reachable: boolean };
   lines: string[];
 }
 
@@ -52,6 +53,13 @@ export async function doctor(): Promise<DoctorReport> {
     report.server = { running: s.running, ready: s.ready, pid: s.state?.pid ?? null, port: s.state?.port ?? null };
     lines.push(s.running ? `${s.ready ? 'ok  ' : 'FAIL'}  workspace server pid ${s.state?.pid} port ${s.state?.port}${s.ready ? '' : ' is not answering'}` : 'info  workspace server is not running (the next command starts it)');
     if (s.running && !s.ready) report.ok = false;
+  }
+  if (config.remote) {
+    // Unreachable is information, not a failure: workspaces work offline.
+    const { checkReachable } = await import('../transport/reachability.js');
+    const reachable = await checkReachable(config.remote, 2_000).then(() => true, () => false);
+    report.central = { url: config.remote, reachable };
+    lines.push(reachable ? `ok    central server ${config.remote} accepts connections` : `info  central server ${config.remote} is unreachable (local work goes on; sync later)`);
   }
   return report;
 }

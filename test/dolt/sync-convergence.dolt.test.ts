@@ -116,6 +116,25 @@ describe('convergence', () => {
 });
 
 describe('push races and outages', () => {
+  it('writes made by other processes while a sync runs never make it fail, and all arrive', async () => {
+    const [a, b] = [await workspace('busy-a'), await workspace('busy-b')];
+    const shared = await a.issues.create({ title: 'shared' });
+    await settle([a, b]);
+    for (let round = 0; round < 3; round++) {
+      await b.issues.update(shared.id, { title: `b ${round}` });
+      await syncOnce(b);
+      await a.issues.update(shared.id, { priority: round });
+      // A sync that must merge, with other agents writing into the same workspace meanwhile.
+      const writers = [1, 2, 3].map((k) => ok(a.paths.root, ['create', `busy ${round}.${k}`]));
+      const [result] = await Promise.all([syncOnce(a), ...writers]);
+      expect(result.pulled).toBeGreaterThan(0);
+    }
+    await settle([a, b]);
+    const titles = (await b.issues.list()).map((i) => i.title);
+    for (let round = 0; round < 3; round++) for (const k of [1, 2, 3]) expect(titles).toContain(`busy ${round}.${k}`);
+    expect(await b.issues.get(shared.id)).toMatchObject({ title: 'b 2', priority: 2 });
+  });
+
   it('several workspaces pushing at once all succeed after retries, and nothing is lost', async () => {
     const ws = await Promise.all(['race-1', 'race-2', 'race-3', 'race-4'].map(workspace));
     await Promise.all(ws.map((r, n) => r.issues.create({ title: `racer ${n}` })));

@@ -38,6 +38,8 @@ describe('clone and sync', () => {
     const noop = await sync(b);
     expect(noop).toMatchObject({ noop: true, pushed: 0, pulled: 0, conflicts_resolved: 0 });
     expect(noop.phases).toHaveProperty('fetch_ms');
+    const doctor = (await ok(b, ['doctor', '--json'])).json as { ok: boolean; central: { url: string; reachable: boolean } };
+    expect(doctor).toMatchObject({ ok: true, central: { url: central.url, reachable: true } });
   });
 
   it('wrong credentials are refused with a clear code and nothing is lost locally', async () => {
