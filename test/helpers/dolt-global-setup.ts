@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { findDolt } from '../../src/storage/dolt-binary.js';
-import { terminate, isAlive } from '../../src/storage/process-util.js';
+import { commandLine, terminate, isAlive } from '../../src/storage/process-util.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,6 +41,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
         const { pid } = JSON.parse(readFileSync(state, 'utf8')) as { pid: number };
         if (pid && isAlive(pid)) await terminate(pid, 5_000);
       } catch { /* unreadable state: nothing to stop */ }
+    }
+    // Anything still running from this test root (e.g. a server whose state file a test overwrote).
+    for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+      const pid = Number(entry);
+      if (pid !== process.pid && isAlive(pid) && (commandLine(pid) ?? []).some((arg) => arg.startsWith(root))) await terminate(pid, 5_000);
     }
     if (!process.env.GRAVA_KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
   };
