@@ -2,9 +2,8 @@
 
 import { findWorkspaceRoot, readConfig, workspacePaths } from '../storage/workspace.js';
 import { findDolt, readDoltPin } from '../storage/dolt-binary.js';
-import { workspaceServer } from '../storage/replica.js';
-import type { DoltServer } from '../storage/dolt-server.js';
-import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { localServer } from '../storage/replica.js';
+import { asGravaError } from '../errors/grava-error.js';
 import { statSync } from 'node:fs';
 
 export interface DoctorReport {
@@ -14,13 +13,6 @@ export interface DoctorReport {
   server: { running: boolean; ready: boolean; pid: number | null; port: number | null } | null;
   central?: { url: string; reachable: boolean };
   lines: string[];
-}
-
-export async function localServer(): Promise<DoltServer> {
-  const root = findWorkspaceRoot();
-  if (!root) throw new GravaError('GRAVA_E_NO_WORKSPACE', 'not inside a grava workspace; run `grava init`');
-  const paths = workspacePaths(root);
-  return workspaceServer(paths, readConfig(paths), await findDolt());
 }
 
 export async function doctor(): Promise<DoctorReport> {

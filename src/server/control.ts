@@ -2,9 +2,9 @@
 // stop it, report its status.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
-import { commandLine, findProcesses, isAlive, sleep, terminate } from '../storage/process-util.js';
+import { commandLine, findProcesses, isAlive, readTail, sleep, terminate } from '../storage/process-util.js';
 import { listBackups, readBackupState, runBackup, type BackupResult } from './backup.js';
 import { centralDoltServer } from './central.js';
 import { dialHost, remoteUrl, type ServerSettings } from './config.js';
@@ -137,16 +137,10 @@ export async function stopServer(paths: CentralPaths, graceMs = 30_000): Promise
 }
 
 function logTail(path: string, bytes = 4_000): string {
-  try {
-    const size = statSync(path).size;
-    const text = readFileSync(path, 'utf8').slice(Math.max(0, size - bytes));
-    const lines = text.trim().split('\n').filter(Boolean);
-    // The CLI's own error line (GRAVA_E_…) says most; otherwise the last lines.
-    const coded = lines.filter((l) => /^GRAVA_E_[A-Z_]+:/.test(l)).at(-1);
-    return coded ?? lines.slice(-3).join(' | ');
-  } catch {
-    return '';
-  }
+  const lines = readTail(path, bytes).split('\n').filter(Boolean);
+  // The CLI's own error line (GRAVA_E_…) says most; otherwise the last lines.
+  const coded = lines.filter((l) => /^GRAVA_E_[A-Z_]+:/.test(l)).at(-1);
+  return coded ?? lines.slice(-3).join(' | ');
 }
 
 export interface DetachedStart {

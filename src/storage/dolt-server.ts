@@ -11,13 +11,13 @@
 //   processes never start two servers for one data dir.
 
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import mysql from 'mysql2/promise';
 import { GravaError } from '../errors/grava-error.js';
 import { withFileLock } from './file-lock.js';
-import { commandLine, findProcesses, freePort, isAlive, terminate, waitFor } from './process-util.js';
+import { commandLine, findProcesses, freePort, isAlive, readTail, terminate, waitFor } from './process-util.js';
 import { writeFileAtomic, ensurePrivateDir } from './workspace.js';
 
 export interface DoltServerOptions {
@@ -198,12 +198,7 @@ export class DoltServer {
   }
 
   logTail(bytes = 2_000): string {
-    try {
-      const size = statSync(this.options.logPath).size;
-      return readFileSync(this.options.logPath, 'utf8').slice(Math.max(0, size - bytes)).trim();
-    } catch {
-      return '';
-    }
+    return readTail(this.options.logPath, bytes);
   }
 
   /** Stops the server gracefully (SIGTERM), forcibly after a bound. */

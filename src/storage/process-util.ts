@@ -1,7 +1,17 @@
 // Small process helpers: liveness, identity, waiting and free ports.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+
+/** The last `bytes` of a log file, trimmed ('' when it cannot be read). */
+export function readTail(path: string, bytes: number): string {
+  try {
+    const size = statSync(path).size;
+    return readFileSync(path, 'utf8').slice(Math.max(0, size - bytes)).trim();
+  } catch {
+    return '';
+  }
+}
 
 /** True when the process exists and is not a zombie (an exited child nobody has reaped yet). */
 export function isAlive(pid: number): boolean {

@@ -42,6 +42,11 @@ export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, 
   });
 }
 
+/** The server of the workspace around the current directory, without starting it. */
+export async function localServer(paths: WorkspacePaths = requireWorkspace()): Promise<DoltServer> {
+  return workspaceServer(paths, readConfig(paths), await findDolt());
+}
+
 export interface Replica {
   readonly paths: WorkspacePaths;
   readonly config: WorkspaceConfig;

@@ -41,13 +41,13 @@ export function registerWorkspace(program: Command): void {
     }));
   dolt.command('stop').description('stop the workspace server').addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
-      const { localServer } = await import('../doctor.js');
+      const { localServer } = await import('../../storage/replica.js');
       const result = await (await localServer()).stop();
       out.data({ result }, () => (result === 'stopped' ? 'workspace server stopped' : 'workspace server was not running'));
     }));
   dolt.command('status').description('is the workspace server running?').addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
-      const { localServer } = await import('../doctor.js');
+      const { localServer } = await import('../../storage/replica.js');
       const s = await (await localServer()).status();
       out.data({ running: s.running, ready: s.ready, pid: s.state?.pid ?? null, port: s.state?.port ?? null }, () => (s.running ? `running: pid ${s.state?.pid}, port ${s.state?.port}, ${s.ready ? 'ready' : 'not answering'}` : 'not running'));
     }));
