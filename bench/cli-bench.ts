@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { workspacePaths } from '../src/storage/workspace.js';
+import { workspacePaths } from '../src/storage/dolt/layout.js';
 import { initLocalWorkspace } from '../src/storage/replica.js';
-import { DoltServer } from '../src/storage/dolt-server.js';
+import { DoltServer } from '../src/storage/dolt/dolt-server.js';
 import { summarize, fmt, type Summary } from './stats.js';
 
 const run = promisify(execFile);

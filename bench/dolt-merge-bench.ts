@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exec, openDb } from '../src/storage/db.js';
-import { mergeRef } from '../src/storage/merge-runner.js';
+import { exec, openDb } from '../src/storage/dolt/db.js';
+import { mergeRef } from '../src/storage/versioning/merge-runner.js';
 import { initLocalWorkspace, openReplica } from '../src/storage/replica.js';
-import { workspacePaths } from '../src/storage/workspace.js';
+import { workspacePaths } from '../src/storage/dolt/layout.js';
 
 export async function benchDoltMerge(rowsN = 10_000): Promise<{ resolve_ms: number; conflict_rows: number; conflict_cells: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'grava-bench-merge-'));

@@ -1,7 +1,7 @@
 // grava doctor: Dolt, the workspace, its server and schema. Works outside a workspace too.
 
-import { findWorkspaceRoot, readConfig, workspacePaths } from '../storage/workspace.js';
-import { findDolt, readDoltPin } from '../storage/dolt-binary.js';
+import { findWorkspaceRoot, readConfig, workspacePaths } from '../storage/dolt/layout.js';
+import { findDolt, readDoltPin } from '../storage/dolt/dolt-binary.js';
 import { localServer } from '../storage/replica.js';
 import { asGravaError } from '../errors/grava-error.js';
 import { statSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Human-readable views of issues. Every stored string passes through oneLine/neutralise.
 
-import type { Comment, Issue, IssueDetail } from '../storage/issue-types.js';
+import type { Comment, Issue, IssueDetail } from '../storage/issues/issue-types.js';
 import { neutralise, oneLine } from './output.js';
 
 export function issueLine(i: Issue): string {

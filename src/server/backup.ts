@@ -10,10 +10,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { asGravaError, GravaError } from '../errors/grava-error.js';
-import { backupDatabase } from '../storage/central-admin.js';
-import type { ConnectionTarget } from '../storage/dolt-server.js';
-import { withFileLock } from '../storage/file-lock.js';
-import { writeFileAtomic } from '../storage/workspace.js';
+import { backupDatabase } from '../storage/versioning/central-admin.js';
+import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
+import { withFileLock } from '../storage/dolt/file-lock.js';
+import { writeFileAtomic } from '../storage/dolt/layout.js';
 import type { ServerSettings } from './config.js';
 import { localBackupDir, type BackupManifest } from './central.js';
 import type { Log } from './log.js';

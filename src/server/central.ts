@@ -11,10 +11,10 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } f
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GravaError } from '../errors/grava-error.js';
-import { configureDoltHome, createCentralDatabase, createUser, mainHead, restoreDatabase, validUserName, workingSetClean } from '../storage/central-admin.js';
-import { findDolt } from '../storage/dolt-binary.js';
-import { DoltServer, type DoltServerOptions, type ConnectionTarget } from '../storage/dolt-server.js';
-import { ensurePrivateDir, generateSecret, writeFileAtomic } from '../storage/workspace.js';
+import { configureDoltHome, createCentralDatabase, createUser, mainHead, restoreDatabase, validUserName, workingSetClean } from '../storage/versioning/central-admin.js';
+import { findDolt } from '../storage/dolt/dolt-binary.js';
+import { DoltServer, type DoltServerOptions, type ConnectionTarget } from '../storage/dolt/dolt-server.js';
+import { ensurePrivateDir, generateSecret, writeFileAtomic } from '../storage/dolt/layout.js';
 import { doltConfigText, remoteUrl, resolveSettings, type NewSettings, type ServerSettings, type Tunables } from './config.js';
 import { centralPaths, MANIFEST_FILE, type CentralPaths } from './paths.js';
 import { ROOT_PASSWORD_ENV, writeSettings } from './settings.js';

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
-import { commandLine, findProcesses, isAlive, readTail, sleep, terminate } from '../storage/process-util.js';
+import { commandLine, findProcesses, isAlive, readTail, sleep, terminate } from '../storage/dolt/process-util.js';
 import { listBackups, readBackupState, runBackup, type BackupResult } from './backup.js';
 import { centralDoltServer } from './central.js';
 import { dialHost, remoteUrl, type ServerSettings } from './config.js';

@@ -15,7 +15,7 @@
 //   no-file-access/       secure_file_priv: an empty dir, so SQL cannot read or write other files
 
 import { join, resolve } from 'node:path';
-import { socketPath } from '../storage/workspace.js';
+import { socketPath } from '../storage/dolt/layout.js';
 
 export const SETTINGS_FILE = 'grava-server.json';
 export const MANIFEST_FILE = 'grava-backup.json';

@@ -4,7 +4,7 @@
 
 import { statfs } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { ping, type ConnectionTarget } from '../storage/dolt-server.js';
+import { ping, type ConnectionTarget } from '../storage/dolt/dolt-server.js';
 import { dialHost, type ServerSettings } from './config.js';
 import type { CentralPaths } from './paths.js';
 

@@ -2,7 +2,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
-import { writeFileAtomic } from '../storage/workspace.js';
+import { writeFileAtomic } from '../storage/dolt/layout.js';
 import type { ServerSettings } from './config.js';
 import type { CentralPaths } from './paths.js';
 

@@ -6,20 +6,20 @@ import { hostname, userInfo } from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
-import { FileClock } from './clock-store.js';
-import { openDb, exec, type Db } from './db.js';
-import { findDolt, type DoltBinary } from './dolt-binary.js';
-import { DoltServer, type DoltServerState } from './dolt-server.js';
-import { IssuesRepo } from './issues-repo.js';
-import { MIN_REPLICATED_ID_LENGTH } from './ids.js';
-import { migrate, schemaVersion, type MigrationResult } from './migrations.js';
-import { MIGRATIONS } from './schema.js';
-import { configureDoltHome } from './central-admin.js';
-import { validPrefix } from './validate.js';
+import { FileClock } from './issues/clock-store.js';
+import { openDb, exec, type Db } from './dolt/db.js';
+import { findDolt, type DoltBinary } from './dolt/dolt-binary.js';
+import { DoltServer, type DoltServerState } from './dolt/dolt-server.js';
+import { IssuesRepo } from './issues/issues-repo.js';
+import { MIN_REPLICATED_ID_LENGTH } from './issues/ids.js';
+import { migrate, schemaVersion, type MigrationResult } from './issues/migrations.js';
+import { MIGRATIONS } from './issues/schema.js';
+import { configureDoltHome } from './versioning/central-admin.js';
+import { validPrefix } from './issues/validate.js';
 import {
   createWorkspaceDir, DATABASE, generateSecret, readConfig, remoteCredentials, requireWorkspace, workspacePaths, writeConfig,
   type WorkspaceConfig, type WorkspacePaths,
-} from './workspace.js';
+} from './dolt/layout.js';
 
 export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, dolt: DoltBinary): DoltServer {
   const creds = remoteCredentials(config);

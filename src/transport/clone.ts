@@ -3,11 +3,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
-import { findDolt } from '../storage/dolt-binary.js';
+import { findDolt } from '../storage/dolt/dolt-binary.js';
 import { defaultActor, prepareWorkspace, type InitResult } from '../storage/replica.js';
-import { cloneDatabase } from '../storage/remotes.js';
-import { validPrefix } from '../storage/validate.js';
-import { DATABASE, remoteCredentials, workspacePaths, type WorkspaceConfig, generateSecret } from '../storage/workspace.js';
+import { cloneDatabase } from '../storage/versioning/remotes.js';
+import { validPrefix } from '../storage/issues/validate.js';
+import { DATABASE, remoteCredentials, workspacePaths, type WorkspaceConfig, generateSecret } from '../storage/dolt/layout.js';
 import { parseRemoteUrl } from './remote-url.js';
 
 export interface CloneOptions {

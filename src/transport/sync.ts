@@ -4,13 +4,13 @@
 
 import { join } from 'node:path';
 import { GravaError, asGravaError } from '../errors/grava-error.js';
-import { withFileLock } from '../storage/file-lock.js';
-import { mergeRef } from '../storage/merge-runner.js';
-import { fetchRemote, pushRemote } from '../storage/remotes.js';
+import { withFileLock } from '../storage/dolt/file-lock.js';
+import { mergeRef } from '../storage/versioning/merge-runner.js';
+import { fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
-import { commitsAhead, heads } from '../storage/sync-state.js';
-import { commitAll } from '../storage/version-control.js';
-import { remoteCredentials } from '../storage/workspace.js';
+import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
+import { commitAll } from '../storage/dolt/version-control.js';
+import { remoteCredentials } from '../storage/dolt/layout.js';
 import { checkReachable } from './reachability.js';
 
 export interface SyncPhases {

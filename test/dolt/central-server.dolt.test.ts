@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configureDoltHome, mainHead, userGrants } from '../../src/storage/central-admin.js';
-import { exec, openDb, rows, type Db } from '../../src/storage/db.js';
-import { DoltServer, type DoltServerState } from '../../src/storage/dolt-server.js';
-import { commandLine, findProcesses, freePort, isAlive, sleep, terminate } from '../../src/storage/process-util.js';
+import { configureDoltHome, mainHead, userGrants } from '../../src/storage/versioning/central-admin.js';
+import { exec, openDb, rows, type Db } from '../../src/storage/dolt/db.js';
+import { DoltServer, type DoltServerState } from '../../src/storage/dolt/dolt-server.js';
+import { commandLine, findProcesses, freePort, isAlive, sleep, terminate } from '../../src/storage/dolt/process-util.js';
 import { stopServer } from '../../src/server/control.js';
 import { centralPaths, type CentralPaths } from '../../src/server/paths.js';
 import { adminTarget } from '../../src/server/readiness.js';

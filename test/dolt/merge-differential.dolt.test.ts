@@ -6,11 +6,11 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUES, clockColumn, columnsOf, type Row } from '../../src/merge/tables.js';
-import { exec, openDb, rows, type Db } from '../../src/storage/db.js';
-import { inspect, previewTarget } from '../../src/storage/merge-preview.js';
+import { exec, openDb, rows, type Db } from '../../src/storage/dolt/db.js';
+import { inspect, previewTarget } from '../../src/storage/versioning/merge-preview.js';
 import { openReplica, type Replica } from '../../src/storage/replica.js';
-import { commitAll, createBranch } from '../../src/storage/version-control.js';
-import { workspacePaths } from '../../src/storage/workspace.js';
+import { commitAll, createBranch } from '../../src/storage/dolt/version-control.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { newWorkspace } from '../helpers/workspace.js';
 import { prng } from '../helpers/prng.js';
 

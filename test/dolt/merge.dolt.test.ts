@@ -3,13 +3,13 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileClock } from '../../src/storage/clock-store.js';
-import { openDb, rows, exec, type Db } from '../../src/storage/db.js';
-import { IssuesRepo } from '../../src/storage/issues-repo.js';
-import { mergeRef } from '../../src/storage/merge-runner.js';
+import { FileClock } from '../../src/storage/issues/clock-store.js';
+import { openDb, rows, exec, type Db } from '../../src/storage/dolt/db.js';
+import { IssuesRepo } from '../../src/storage/issues/issues-repo.js';
+import { mergeRef } from '../../src/storage/versioning/merge-runner.js';
 import { openReplica, type Replica } from '../../src/storage/replica.js';
-import { commitAll, createBranch, isDirty } from '../../src/storage/version-control.js';
-import { workspacePaths } from '../../src/storage/workspace.js';
+import { commitAll, createBranch, isDirty } from '../../src/storage/dolt/version-control.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { newWorkspace } from '../helpers/workspace.js';
 
 let replica: Replica;

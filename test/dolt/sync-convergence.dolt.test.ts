@@ -3,8 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReplica, type Replica } from '../../src/storage/replica.js';
-import { rows } from '../../src/storage/db.js';
-import { workspacePaths } from '../../src/storage/workspace.js';
+import { rows } from '../../src/storage/dolt/db.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { syncOnce } from '../../src/transport/sync.js';
 import { startCentral, type Central } from '../helpers/central.js';
 import { ok, testDir } from '../helpers/workspace.js';

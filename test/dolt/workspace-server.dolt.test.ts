@@ -4,11 +4,11 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openReplica } from '../../src/storage/replica.js';
-import { workspacePaths } from '../../src/storage/workspace.js';
-import { isAlive, commandLine } from '../../src/storage/process-util.js';
-import { migrate, schemaVersion } from '../../src/storage/migrations.js';
-import { commitCount } from '../../src/storage/version-control.js';
-import { MIGRATIONS } from '../../src/storage/schema.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
+import { isAlive, commandLine } from '../../src/storage/dolt/process-util.js';
+import { migrate, schemaVersion } from '../../src/storage/issues/migrations.js';
+import { commitCount } from '../../src/storage/dolt/version-control.js';
+import { MIGRATIONS } from '../../src/storage/issues/schema.js';
 import { newWorkspace, ok } from '../helpers/workspace.js';
 
 function statePid(root: string): number {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../src/storage/process-util.js';
+import { freePort } from '../../src/storage/dolt/process-util.js';
 
 const run = promisify(execFile);
 

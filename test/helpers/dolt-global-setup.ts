@@ -6,8 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { findDolt } from '../../src/storage/dolt-binary.js';
-import { commandLine, terminate, isAlive } from '../../src/storage/process-util.js';
+import { findDolt } from '../../src/storage/dolt/dolt-binary.js';
+import { commandLine, terminate, isAlive } from '../../src/storage/dolt/process-util.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { GravaError } from '../../src/errors/grava-error.js';
 import { neutralise, oneLine } from '../../src/cli/output.js';
-import { compareVersions } from '../../src/storage/dolt-binary.js';
-import { serverConfigYaml } from '../../src/storage/dolt-server.js';
-import { hashId, idLength, rowId } from '../../src/storage/ids.js';
-import { validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/validate.js';
+import { compareVersions } from '../../src/storage/dolt/dolt-binary.js';
+import { serverConfigYaml } from '../../src/storage/dolt/dolt-server.js';
+import { hashId, idLength, rowId } from '../../src/storage/issues/ids.js';
+import { validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/issues/validate.js';
 import { parseRemoteUrl } from '../../src/transport/remote-url.js';
 import { backoffDelay } from '../../src/transport/sync.js';
 

@@ -25,12 +25,12 @@ export function registerInspect(program: Command): void {
     .option('--all', 'also list cells that did not change')
     .addOption(jsonOption())
     .action(async (o: { fetch?: boolean; ref: string; commit?: string; table?: string; id?: string; all?: boolean; json?: boolean }) => run(o, async (out) => {
-      const { inspect, previewTarget, commitTarget } = await import('../../storage/merge-preview.js');
+      const { inspect, previewTarget, commitTarget } = await import('../../storage/versioning/merge-preview.js');
       const { explainCell } = await import('../../merge/explain.js');
       const report = await withReplica(async (r) => {
         if (o.fetch) {
-          const { fetchRemote } = await import('../../storage/remotes.js');
-          const { remoteCredentials } = await import('../../storage/workspace.js');
+          const { fetchRemote } = await import('../../storage/versioning/remotes.js');
+          const { remoteCredentials } = await import('../../storage/dolt/layout.js');
           const { GravaError } = await import('../../errors/grava-error.js');
           const creds = remoteCredentials(r.config);
           if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');

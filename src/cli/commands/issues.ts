@@ -5,7 +5,7 @@ import { withReplica } from '../context.js';
 import { issueDetail, issueLine, issueList } from '../render.js';
 import { jsonOption, run } from '../run.js';
 import { oneLine } from '../output.js';
-import type { UpdateIssueInput } from '../../storage/issue-types.js';
+import type { UpdateIssueInput } from '../../storage/issues/issue-types.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 

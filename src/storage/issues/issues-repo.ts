@@ -2,11 +2,11 @@
 // transaction that also appends its event, and stamps the clock of every cell
 // it changes (see docs/MERGE_SPEC.md).
 
-import { GravaError } from '../errors/grava-error.js';
-import { clockColumn, columnsOf, ISSUES } from '../merge/tables.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { clockColumn, columnsOf, ISSUES } from '../../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
-import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from './db.js';
+import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
 import { hashId, idLength, rowId } from './ids.js';
 import type { Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, ListFilter, UpdateIssueInput } from './issue-types.js';
 import {

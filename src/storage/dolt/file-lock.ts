@@ -4,7 +4,7 @@
 // find the same stale lock never both end up holding it.
 
 import { openSync, closeSync, writeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
-import { GravaError } from '../errors/grava-error.js';
+import { GravaError } from '../../errors/grava-error.js';
 import { isAlive, processStartTime, sleep } from './process-util.js';
 
 const GUARD_STALE_MS = 10_000;

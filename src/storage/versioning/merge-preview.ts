@@ -2,12 +2,12 @@
 // into HEAD, or a past merge commit re-decided from its parents. Rows come
 // from `dolt_diff` and `AS OF` reads and go through the same pure engine.
 
-import { GravaError } from '../errors/grava-error.js';
-import { decideRow, type RowDecision } from '../merge/decide.js';
-import { TABLES, tableSpec, type TableSpec } from '../merge/tables.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { decideRow, type RowDecision } from '../../merge/decide.js';
+import { TABLES, tableSpec, type TableSpec } from '../../merge/tables.js';
 import { changedKeys, rowsAsOf } from './conflict-rows.js';
-import { rows, type Db } from './db.js';
-import { isDirty } from './version-control.js';
+import { rows, type Db } from '../dolt/db.js';
+import { isDirty } from '../dolt/version-control.js';
 
 export interface InspectTarget {
   readonly base: string;

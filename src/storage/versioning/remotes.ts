@@ -2,11 +2,11 @@
 // The password never passes through SQL: the server reads DOLT_REMOTE_PASSWORD
 // from its own environment; only `--user` is sent.
 
-import { GravaError } from '../errors/grava-error.js';
-import { openDb, rows, exec, type Db } from './db.js';
-import { migrate, type MigrationResult } from './migrations.js';
-import type { DoltServer, DoltServerState } from './dolt-server.js';
-import type { WorkspaceConfig } from './workspace.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { openDb, rows, exec, type Db } from '../dolt/db.js';
+import { migrate, type MigrationResult } from '../issues/migrations.js';
+import type { DoltServer, DoltServerState } from '../dolt/dolt-server.js';
+import type { WorkspaceConfig } from '../dolt/layout.js';
 
 /** Turns a remotes failure into a GravaError with a stable code; the text is Dolt's, which holds no password. */
 export function remoteError(e: unknown, what: string): GravaError {

@@ -1,8 +1,8 @@
 // Reading and writing rows for the merge: Dolt's dolt_conflicts_<t> layout,
 // AS OF reads, and batched upserts of merged rows.
 
-import { columnsOf, type CellValue, type Row, type TableSpec } from '../merge/tables.js';
-import { exec, rows, type Db, type Tx } from './db.js';
+import { columnsOf, type CellValue, type Row, type TableSpec } from '../../merge/tables.js';
+import { exec, rows, type Db, type Tx } from '../dolt/db.js';
 
 export interface ConflictRow {
   readonly id: string;

@@ -2,7 +2,7 @@
 // src/storage; other layers see the repositories and procedures built on it.
 
 import knexFactory, { type Knex } from 'knex';
-import { GravaError } from '../errors/grava-error.js';
+import { GravaError } from '../../errors/grava-error.js';
 import type { ConnectionTarget } from './dolt-server.js';
 
 export type Db = Knex;

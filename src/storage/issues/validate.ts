@@ -1,7 +1,7 @@
 // Validation of everything a caller can send. Pure; throws GRAVA_E_INVALID
 // before anything is written.
 
-import { GravaError } from '../errors/grava-error.js';
+import { GravaError } from '../../errors/grava-error.js';
 
 export const STATUSES = ['open', 'in_progress', 'blocked', 'deferred', 'closed'] as const;
 export const ISSUE_TYPES = ['bug', 'feature', 'task', 'epic', 'chore'] as const;

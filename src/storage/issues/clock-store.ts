@@ -2,9 +2,9 @@
 // never runs backwards across restarts, even if the wall clock does.
 
 import { readFileSync } from 'node:fs';
-import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../merge/hlc.js';
-import { withFileLockSync } from './file-lock.js';
-import { writeFileAtomic } from './workspace.js';
+import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
+import { withFileLockSync } from '../dolt/file-lock.js';
+import { writeFileAtomic } from '../dolt/layout.js';
 
 export interface Clock {
   /** A fresh stamp for a local write, strictly after every stamp issued or seen. */

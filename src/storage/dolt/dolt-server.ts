@@ -15,10 +15,10 @@ import { existsSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, mkdi
 import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import mysql from 'mysql2/promise';
-import { GravaError } from '../errors/grava-error.js';
+import { GravaError } from '../../errors/grava-error.js';
 import { withFileLock } from './file-lock.js';
 import { commandLine, findProcesses, freePort, isAlive, readTail, terminate, waitFor } from './process-util.js';
-import { writeFileAtomic, ensurePrivateDir } from './workspace.js';
+import { writeFileAtomic, ensurePrivateDir } from './layout.js';
 
 export interface DoltServerOptions {
   readonly doltPath: string;

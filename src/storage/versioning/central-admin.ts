@@ -8,11 +8,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { GravaError, type ErrorCode } from '../errors/grava-error.js';
-import { exec, openDb, rows, type Db } from './db.js';
-import type { ConnectionTarget } from './dolt-server.js';
-import { migrate, type MigrationResult } from './migrations.js';
-import { headHash } from './version-control.js';
+import { GravaError, type ErrorCode } from '../../errors/grava-error.js';
+import { exec, openDb, rows, type Db } from '../dolt/db.js';
+import type { ConnectionTarget } from '../dolt/dolt-server.js';
+import { migrate, type MigrationResult } from '../issues/migrations.js';
+import { headHash } from '../dolt/version-control.js';
 
 const execFileP = promisify(execFile);
 

@@ -2,14 +2,14 @@
 // by src/merge. One pinned connection, autocommit off, conflicts allowed; on
 // any error the transaction rolls back and the working set is as it was.
 
-import { GravaError } from '../errors/grava-error.js';
-import { decideRow, type RowDecision } from '../merge/decide.js';
-import { tableSpec, type Row, type TableSpec } from '../merge/tables.js';
-import type { Clock } from './clock-store.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { decideRow, type RowDecision } from '../../merge/decide.js';
+import { tableSpec, type Row, type TableSpec } from '../../merge/tables.js';
+import type { Clock } from '../issues/clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
-import { exec, rows, type Db, type Tx } from './db.js';
-import { rowId } from './ids.js';
-import { authorOf, isDirty } from './version-control.js';
+import { exec, rows, type Db, type Tx } from '../dolt/db.js';
+import { rowId } from '../issues/ids.js';
+import { authorOf, isDirty } from '../dolt/version-control.js';
 
 export interface MergeResult {
   readonly ref: string;

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { GravaError } from '../errors/grava-error.js';
+import { GravaError } from '../../errors/grava-error.js';
 
 const execFileP = promisify(execFile);
 

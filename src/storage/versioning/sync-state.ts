@@ -1,6 +1,6 @@
 // Questions the sync cycle asks the replica: heads, ancestry, commit counts.
 
-import { rows, type Db } from './db.js';
+import { rows, type Db } from '../dolt/db.js';
 
 export interface Heads {
   readonly local: string;

@@ -1,7 +1,7 @@
 // DDL for the replicated tables, derived from the merge layer's TableSpecs so
 // the two can never disagree about which cells carry clocks.
 
-import { clockColumn, COMMENTS, DEPENDENCIES, EVENTS, ISSUES, LABELS, type TableSpec } from '../merge/tables.js';
+import { clockColumn, COMMENTS, DEPENDENCIES, EVENTS, ISSUES, LABELS, type TableSpec } from '../../merge/tables.js';
 
 const TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   issues: {

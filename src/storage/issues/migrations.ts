@@ -1,10 +1,10 @@
 // Versioned migrations, recorded in the database itself. Applying pending
 // migrations makes one Dolt commit; when nothing is pending, no commit.
 
-import { GravaError } from '../errors/grava-error.js';
-import { exec, rows, storageError, type Db } from './db.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { exec, rows, storageError, type Db } from '../dolt/db.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, type Migration } from './schema.js';
-import { commitAll } from './version-control.js';
+import { commitAll } from '../dolt/version-control.js';
 
 export interface MigrationResult {
   readonly applied: readonly number[];
