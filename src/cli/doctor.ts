@@ -12,6 +12,7 @@ export interface DoctorReport {
   workspace: { root: string | null; prefix?: string; actor?: string; remote?: string | null; private?: boolean };
   server: { running: boolean; ready: boolean; pid: number | null; port: number | null } | null;
   central?: { url: string; reachable: boolean };
+  daemon?: { running: boolean; pid: number | null; version: string | null };
   lines: string[];
 }
 
@@ -46,6 +47,10 @@ export async function doctor(): Promise<DoctorReport> {
     lines.push(s.running ? `${s.ready ? 'ok  ' : 'FAIL'}  workspace server pid ${s.state?.pid} port ${s.state?.port}${s.ready ? '' : ' is not answering'}` : 'info  workspace server is not running (the next command starts it)');
     if (s.running && !s.ready) report.ok = false;
   }
+  const { health } = await import('../daemon/control.js');
+  const h = await health(paths);
+  report.daemon = { running: h !== undefined, pid: h?.pid ?? null, version: h?.version ?? null };
+  lines.push(h ? `ok    daemon pid ${h.pid} (grava ${h.version}) on ${paths.daemonSocket}` : 'info  daemon is not running (the next command starts it)');
   if (config.remote) {
     // Unreachable is information, not a failure: workspaces work offline.
     const { checkReachable } = await import('../transport/reachability.js');

@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   GRAVA_E_BACKUP: 'a backup or restore of the central server failed',
   GRAVA_E_RESTORE_MISMATCH: 'the restored database does not hold the commit the backup recorded',
   GRAVA_E_UNHEALTHY: 'grava doctor found a problem',
+  GRAVA_E_DAEMON: 'the workspace daemon could not be started or reached',
+  GRAVA_E_DAEMON_VERSION: 'the daemon runs another build of grava than this CLI',
+  GRAVA_E_PROTOCOL: 'a malformed request to the daemon (bad frame, unknown method or wrong params)',
+  GRAVA_E_SHUTTING_DOWN: 'the daemon is stopping and accepts no new work',
   GRAVA_E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -6,8 +6,9 @@ import { hostname, userInfo } from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
-import { FileClock } from './issues/clock-store.js';
+import { FileClock, type Clock } from './issues/clock-store.js';
 import { openDb, exec, type Db } from './dolt/db.js';
+import { lockHolder } from './dolt/file-lock.js';
 import { findDolt, type DoltBinary } from './dolt/dolt-binary.js';
 import { DoltServer, type DoltServerState } from './dolt/dolt-server.js';
 import { IssuesRepo } from './issues/issues-repo.js';
@@ -54,7 +55,7 @@ export interface Replica {
   readonly server: DoltServer;
   readonly state: DoltServerState;
   readonly db: Db;
-  readonly clock: FileClock;
+  readonly clock: Clock;
   readonly issues: IssuesRepo;
   close(): Promise<void>;
 }
@@ -70,15 +71,24 @@ export function defaultActor(): string {
 }
 
 
-export async function openReplica(paths: WorkspacePaths = requireWorkspace()): Promise<Replica> {
+export interface OpenOptions {
+  /** The clock this process stamps with (default: the direct-mode FileClock). */
+  readonly clock?: (paths: WorkspacePaths, config: WorkspaceConfig) => Promise<Clock>;
+  /** Connection pool size (the daemon keeps a larger, persistent pool). */
+  readonly poolMax?: number;
+}
+
+export async function openReplica(paths: WorkspacePaths = requireWorkspace(), opts: OpenOptions = {}): Promise<Replica> {
   const config = readConfig(paths);
   const dolt = await findDolt();
   const server = workspaceServer(paths, config, dolt);
-  const state = await server.ensureRunning();
-  const db = openDb(server.target(state), config.database);
+  // When a daemon runs, it owns the server and the credentials it started it with:
+  // a direct-mode process with another environment must not restart it.
+  const state = await server.ensureRunning({ keepMismatched: lockHolder(paths.daemonLock) !== undefined && lockHolder(paths.daemonLock) !== process.pid });
+  const db = openDb(server.target(state), config.database, opts.poolMax);
   // A workspace made by an older grava catches up with the schema (one commit, only when behind).
   if ((await schemaVersion(db)) < (MIGRATIONS.at(-1)?.version ?? 0)) await migrate(db, config.actor);
-  const clock = new FileClock(paths.clock, config.actor);
+  const clock = opts.clock ? await opts.clock(paths, config) : new FileClock(paths.clock, config.actor, Date.now, paths.clockDaemon);
   const issues = new IssuesRepo({ db, clock, prefix: config.prefix, ...(config.remote ? { minIdLength: MIN_REPLICATED_ID_LENGTH } : {}) });
   return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
 }

@@ -2,7 +2,6 @@
 // cell) → commit → push, retrying from the fetch when another workspace
 // pushed first. See docs/ARCHITECTURE.md, "The sync cycle".
 
-import { join } from 'node:path';
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
@@ -57,7 +56,7 @@ export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promis
   if (!replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
   if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
   const remote = replica.config.remote;
-  return withFileLock(join(replica.paths.dir, 'sync.lock'), () => cycle(replica, remote, creds.user, opts));
+  return withFileLock(replica.paths.syncLock, () => cycle(replica, remote, creds.user, opts));
 }
 
 async function cycle(replica: Replica, remote: string, user: string, opts: SyncOptions): Promise<SyncResult> {

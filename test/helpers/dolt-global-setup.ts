@@ -2,7 +2,7 @@
 // and the built CLI exist, gives every test file a private temp root, and
 // after the run stops every dolt sql-server that a test left behind.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -45,7 +45,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Anything still running from this test root (e.g. a server whose state file a test overwrote).
     for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
       const pid = Number(entry);
-      if (pid !== process.pid && isAlive(pid) && (commandLine(pid) ?? []).some((arg) => arg.startsWith(root))) await terminate(pid, 5_000);
+      if (pid === process.pid || !isAlive(pid)) continue;
+      let cwd = '';
+      try { cwd = readlinkSync(`/proc/${pid}/cwd`); } catch { /* gone */ }
+      // Daemons (`grava daemon run`) name no path: they run in their workspace.
+      if ((commandLine(pid) ?? []).some((arg) => arg.startsWith(root)) || cwd.startsWith(root)) await terminate(pid, 5_000);
     }
     if (!process.env.GRAVA_KEEP_TEST_DIRS) rmSync(root, { recursive: true, force: true });
   };

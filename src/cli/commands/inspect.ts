@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { RowDecision } from '../../merge/decide.js';
 import type { CellDecision } from '../../merge/outcome.js';
 import { formatValue } from '../../merge/explain.js';
-import { withReplica } from '../context.js';
+import { call } from '../context.js';
+import type { InspectTarget } from '../../storage/versioning/merge-preview.js';
 import { oneLine } from '../output.js';
 import { jsonOption, run } from '../run.js';
 
@@ -25,21 +26,8 @@ export function registerInspect(program: Command): void {
     .option('--all', 'also list cells that did not change')
     .addOption(jsonOption())
     .action(async (o: { fetch?: boolean; ref: string; commit?: string; table?: string; id?: string; all?: boolean; json?: boolean }) => run(o, async (out) => {
-      const { inspect, previewTarget, commitTarget } = await import('../../storage/versioning/merge-preview.js');
       const { explainCell } = await import('../../merge/explain.js');
-      const report = await withReplica(async (r) => {
-        if (o.fetch) {
-          const { fetchRemote } = await import('../../storage/versioning/remotes.js');
-          const { remoteCredentials } = await import('../../storage/dolt/layout.js');
-          const { GravaError } = await import('../../errors/grava-error.js');
-          const creds = remoteCredentials(r.config);
-          if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
-          await fetchRemote(r.db, creds.user);
-        }
-        const target = o.commit ? await commitTarget(r.db, o.commit) : await previewTarget(r.db, o.ref);
-        const rowsOut = await inspect(r.db, target, { now: Date.now(), ...(o.table ? { table: o.table } : {}), ...(o.id ? { id: o.id } : {}) });
-        return { target, rows: rowsOut };
-      });
+      const report = await call<{ target: InspectTarget; rows: RowDecision[] }>('merge.inspect', { fetch: o.fetch, ref: o.ref, commit: o.commit, table: o.table, id: o.id });
       const visible = (d: RowDecision): CellDecision[] => d.cells.filter((c) => o.all === true || c.winner !== 'base');
       const json = {
         ...report.target,

@@ -1,11 +1,11 @@
 // grava create | show | list | update | close | reopen | delete | ready
 
 import { type Command, InvalidArgumentError } from 'commander';
-import { withReplica } from '../context.js';
+import { call } from '../context.js';
 import { issueDetail, issueLine, issueList } from '../render.js';
 import { jsonOption, run } from '../run.js';
 import { oneLine } from '../output.js';
-import type { UpdateIssueInput } from '../../storage/issues/issue-types.js';
+import type { Issue, IssueDetail, UpdateIssueInput } from '../../storage/issues/issue-types.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
@@ -27,14 +27,7 @@ export function registerIssues(program: Command): void {
     .option('-l, --label <label>', 'a label (repeatable)', collect)
     .addOption(jsonOption())
     .action(async (title: string, o: { description?: string; priority?: number; type?: string; assignee?: string; label?: string[]; json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((r) => r.issues.create({
-        title,
-        ...(o.description !== undefined ? { description: o.description } : {}),
-        ...(o.priority !== undefined ? { priority: o.priority } : {}),
-        ...(o.type !== undefined ? { type: o.type } : {}),
-        ...(o.assignee !== undefined ? { assignee: o.assignee } : {}),
-        ...(o.label !== undefined ? { labels: o.label } : {}),
-      }));
+      const issue = await call<Issue>('issue.create', { title, description: o.description, priority: o.priority, type: o.type, assignee: o.assignee, labels: o.label });
       out.data(issue, () => `Created ${issue.id}: ${oneLine(issue.title)}`);
     }));
 
@@ -44,7 +37,7 @@ export function registerIssues(program: Command): void {
     .argument('<id>')
     .addOption(jsonOption())
     .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((r) => r.issues.show(id));
+      const issue = await call<IssueDetail>('issue.show', { id });
       out.data(issue, () => issueDetail(issue));
     }));
 
@@ -56,11 +49,7 @@ export function registerIssues(program: Command): void {
     .option('-l, --label <label>', 'only issues with this label')
     .addOption(jsonOption())
     .action(async (o: { status?: string; assignee?: string; label?: string; json?: boolean }) => run(o, async (out) => {
-      const issues = await withReplica((r) => r.issues.list({
-        ...(o.status !== undefined ? { status: o.status } : {}),
-        ...(o.assignee !== undefined ? { assignee: o.assignee } : {}),
-        ...(o.label !== undefined ? { label: o.label } : {}),
-      }));
+      const issues = await call<Issue[]>('issue.list', { status: o.status, assignee: o.assignee, label: o.label });
       out.data(issues, () => issueList(issues));
     }));
 
@@ -69,7 +58,7 @@ export function registerIssues(program: Command): void {
     .description('open issues not blocked by any unclosed issue')
     .addOption(jsonOption())
     .action(async (o: { json?: boolean }) => run(o, async (out) => {
-      const issues = await withReplica((r) => r.issues.ready());
+      const issues = await call<Issue[]>('issue.ready');
       out.data(issues, () => issueList(issues, 'nothing is ready'));
     }));
 
@@ -97,7 +86,7 @@ export function registerIssues(program: Command): void {
       const { GravaError } = await import('../../errors/grava-error.js');
       if (o.claim && Object.keys(input).length > 0) throw new GravaError('GRAVA_E_USAGE', '--claim cannot be combined with other changes');
       if (!o.claim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim');
-      const issue = await withReplica((r) => (o.claim ? r.issues.claim(id) : r.issues.update(id, input)));
+      const issue = await call<Issue>(o.claim ? 'issue.claim' : 'issue.update', o.claim ? { id } : { id, ...input });
       out.data(issue, () => `Updated ${issueLine(issue)}`);
     }));
 
@@ -108,7 +97,7 @@ export function registerIssues(program: Command): void {
     .option('-r, --reason <text>', 'why it is closed')
     .addOption(jsonOption())
     .action(async (id: string, o: { reason?: string; json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((r) => r.issues.close(id, o.reason));
+      const issue = await call<Issue>('issue.close', { id, reason: o.reason });
       out.data(issue, () => `Closed ${issue.id}: ${oneLine(issue.title)}`);
     }));
 
@@ -118,7 +107,7 @@ export function registerIssues(program: Command): void {
     .argument('<id>')
     .addOption(jsonOption())
     .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((r) => r.issues.reopen(id));
+      const issue = await call<Issue>('issue.reopen', { id });
       out.data(issue, () => `Reopened ${issue.id}: ${oneLine(issue.title)}`);
     }));
 
@@ -128,7 +117,7 @@ export function registerIssues(program: Command): void {
     .argument('<id>')
     .addOption(jsonOption())
     .action(async (id: string, o: { json?: boolean }) => run(o, async (out) => {
-      const r = await withReplica((x) => x.issues.delete(id));
+      const r = await call<{ id: string; deleted: true }>('issue.delete', { id });
       out.data(r, () => `Deleted ${r.id}`);
     }));
 }

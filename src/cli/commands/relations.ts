@@ -1,7 +1,8 @@
 // grava dep add|remove, grava label add|remove, grava comment
 
 import type { Command } from 'commander';
-import { withReplica } from '../context.js';
+import { call } from '../context.js';
+import type { Comment, Issue } from '../../storage/issues/issue-types.js';
 import { issueLine } from '../render.js';
 import { jsonOption, run } from '../run.js';
 
@@ -13,7 +14,7 @@ export function registerRelations(program: Command): void {
     .option('--type <type>', 'blocks | related | parent-child | discovered-from', 'blocks')
     .addOption(jsonOption())
     .action(async (id: string, on: string, o: { type: string; json?: boolean }) => run(o, async (out) => {
-      const r = await withReplica((x) => x.issues.addDependency(id, on, o.type));
+      const r = await call<{ issue_id: string; depends_on: string; type: string }>('dep.add', { id, depends_on: on, type: o.type });
       out.data(r, () => `${r.issue_id} depends on ${r.depends_on} (${r.type})`);
     }));
   dep.command('remove')
@@ -21,7 +22,7 @@ export function registerRelations(program: Command): void {
     .argument('<id>').argument('<depends_on>')
     .addOption(jsonOption())
     .action(async (id: string, on: string, o: { json?: boolean }) => run(o, async (out) => {
-      const r = await withReplica((x) => x.issues.removeDependency(id, on));
+      const r = await call<{ issue_id: string; depends_on: string }>('dep.remove', { id, depends_on: on });
       out.data(r, () => `${r.issue_id} no longer depends on ${r.depends_on}`);
     }));
 
@@ -29,13 +30,13 @@ export function registerRelations(program: Command): void {
   label.command('add').argument('<id>').argument('<label>').addOption(jsonOption())
     .description('add a label')
     .action(async (id: string, l: string, o: { json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((x) => x.issues.addLabel(id, l));
+      const issue = await call<Issue>('label.add', { id, label: l });
       out.data(issue, () => issueLine(issue));
     }));
   label.command('remove').argument('<id>').argument('<label>').addOption(jsonOption())
     .description('remove a label')
     .action(async (id: string, l: string, o: { json?: boolean }) => run(o, async (out) => {
-      const issue = await withReplica((x) => x.issues.removeLabel(id, l));
+      const issue = await call<Issue>('label.remove', { id, label: l });
       out.data(issue, () => issueLine(issue));
     }));
 
@@ -44,7 +45,7 @@ export function registerRelations(program: Command): void {
     .argument('<id>').argument('<text>')
     .addOption(jsonOption())
     .action(async (id: string, text: string, o: { json?: boolean }) => run(o, async (out) => {
-      const c = await withReplica((x) => x.issues.comment(id, text));
+      const c = await call<Comment>('comment.add', { id, text });
       out.data(c, () => `Commented on ${c.issue_id} (${c.id})`);
     }));
 }

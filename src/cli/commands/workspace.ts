@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { run, jsonOption } from '../run.js';
+import { daemonDisabled } from '../context.js';
 
 export function registerWorkspace(program: Command): void {
   program
@@ -14,7 +15,14 @@ export function registerWorkspace(program: Command): void {
     .action(async (opts: { remote?: string; prefix: string; actor?: string; json?: boolean }) => run(opts, async (out) => {
       const { initWorkspace } = await import('../../transport/init.js');
       const r = await initWorkspace({ root: process.cwd(), prefix: opts.prefix, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.remote ? { remote: opts.remote } : {}), progress: (m) => out.info(m) });
-      out.data(r, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
+      let daemonPid: number | null = null;
+      if (!daemonDisabled()) {
+        const { workspacePaths } = await import('../../storage/dolt/layout.js');
+        const { startDaemon } = await import('../../daemon/control.js');
+        daemonPid = (await startDaemon(workspacePaths(r.root))).pid;
+        out.info(`daemon started (pid ${daemonPid}): it syncs on its own; \`grava daemon status\` shows it`);
+      }
+      out.data({ ...r, daemon_pid: daemonPid }, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
     }));
 
   program
@@ -39,10 +47,14 @@ export function registerWorkspace(program: Command): void {
       await r.close();
       out.data({ running: true, pid: r.state.pid, port: r.state.port, socket: r.state.socket }, () => `workspace server running: pid ${r.state.pid}, port ${r.state.port}`);
     }));
-  dolt.command('stop').description('stop the workspace server').addOption(jsonOption())
+  dolt.command('stop').description('stop the workspace server (and the daemon that owns it)').addOption(jsonOption())
     .action(async (opts: { json?: boolean }) => run(opts, async (out) => {
+      const { requireWorkspace } = await import('../../storage/dolt/layout.js');
+      const { stopDaemon } = await import('../../daemon/control.js');
       const { localServer } = await import('../../storage/replica.js');
-      const result = await (await localServer()).stop();
+      const paths = requireWorkspace();
+      const d = await stopDaemon(paths, { keepServer: true });
+      const result = (await (await localServer(paths)).stop()) === 'stopped' || d.pid !== null ? 'stopped' : 'not-running';
       out.data({ result }, () => (result === 'stopped' ? 'workspace server stopped' : 'workspace server was not running'));
     }));
   dolt.command('status').description('is the workspace server running?').addOption(jsonOption())

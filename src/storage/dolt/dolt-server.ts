@@ -141,9 +141,10 @@ export class DoltServer {
   }
 
   /** Returns a ready server, reusing a live one or starting a new one. */
-  async ensureRunning(): Promise<DoltServerState> {
+  async ensureRunning(opts: { keepMismatched?: boolean } = {}): Promise<DoltServerState> {
     const quick = this.readState();
-    if (quick && this.current(quick) && this.ownsProcess(quick) && (await ping(this.target(quick)))) return quick;
+    // keepMismatched: another process (the daemon) owns this server; a different fingerprint here must not restart it.
+    if (quick && (this.current(quick) || opts.keepMismatched === true) && this.ownsProcess(quick) && (await ping(this.target(quick)))) return quick;
     ensurePrivateDir(dirname(this.options.lockPath));
     return withFileLock(this.options.lockPath, async () => {
       const state = this.readState();

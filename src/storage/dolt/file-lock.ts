@@ -92,3 +92,27 @@ export function withFileLockSync<T>(path: string, fn: () => T, timeoutMs = 10_00
     unlinkQuietly(path);
   }
 }
+
+/** True when a live process holds the lock at `path`. */
+export function lockHolder(path: string): number | undefined {
+  const token = readToken(path);
+  if (token === undefined || !ownerAlive(token)) return undefined;
+  return Number.parseInt(token.split(' ')[0] ?? '', 10) || undefined;
+}
+
+/**
+ * Takes the lock for as long as the caller lives (a daemon's life lock), or
+ * returns undefined at once when a live process holds it. The returned
+ * function releases it. A lock left by a dead process is taken over.
+ */
+export function holdFileLock(path: string): (() => void) | undefined {
+  for (let i = 0; i < 100; i++) {
+    const r = attempt(path);
+    if (r === true) {
+      const mine = readToken(path);
+      return () => { if (readToken(path) === mine) unlinkQuietly(path); };
+    }
+    if (r === 'owner') return undefined;
+  }
+  return undefined;
+}

@@ -20,6 +20,8 @@ export interface WorkspaceConfig {
   readonly remote?: string;
   readonly remoteUser?: string;
   readonly remotePassword?: string;
+  /** Settings set with `grava config set` (see src/daemon/settings.ts); absent keys take their defaults. */
+  readonly settings?: Readonly<Record<string, string | number>>;
 }
 
 export interface WorkspacePaths {
@@ -34,6 +36,22 @@ export interface WorkspacePaths {
   readonly serverLock: string;
   readonly socket: string;
   readonly clock: string;
+  /** The daemon's own high-water mark (it is the only writer). */
+  readonly clockDaemon: string;
+  /** `.grava/bd.sock`: the daemon's socket, or a link to it when the path is too long for one. */
+  readonly daemonSocketLink: string;
+  /** Where the daemon really listens (= daemonSocketLink unless that path is too long). */
+  readonly daemonSocket: string;
+  /** pid, socket, version of the running daemon. */
+  readonly daemonState: string;
+  /** Held by the running daemon for its whole life: the one authority on "is a daemon running". */
+  readonly daemonLock: string;
+  /** Held by whichever CLI process starts the daemon. */
+  readonly daemonStartLock: string;
+  readonly daemonLog: string;
+  /** The daemon's stdout/stderr (start-up failures before its log is open). */
+  readonly daemonOut: string;
+  readonly syncLock: string;
 }
 
 // A unix socket path must fit in sun_path (108 bytes on Linux).
@@ -60,6 +78,15 @@ export function workspacePaths(root: string): WorkspacePaths {
     serverLock: join(dir, 'server.lock'),
     socket,
     clock: join(dir, 'clock.json'),
+    clockDaemon: join(dir, 'clock.daemon.json'),
+    daemonSocketLink: join(dir, 'bd.sock'),
+    daemonSocket: socketPath(join(dir, 'bd.sock'), dir),
+    daemonState: join(dir, 'daemon.json'),
+    daemonLock: join(dir, 'daemon.lock'),
+    daemonStartLock: join(dir, 'daemon.start.lock'),
+    daemonLog: join(dir, 'daemon.log'),
+    daemonOut: join(dir, 'daemon.out'),
+    syncLock: join(dir, 'sync.lock'),
   };
 }
 

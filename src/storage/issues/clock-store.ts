@@ -1,19 +1,79 @@
-// Persists the local HLC's high-water mark (.grava/clock.json) so the clock
-// never runs backwards across restarts, even if the wall clock does.
+// The workspace's HLC and its persistence, so the clock never runs backwards
+// across restarts, even if the wall clock does.
+//
+// Two kinds of process stamp writes in one workspace, with one actor:
+// - direct-mode CLI processes (FileClock): load, tick and persist
+//   `.grava/clock.json` under a cross-process lock, synchronously;
+// - the daemon (DaemonClock): ticks in memory, never blocks its event loop,
+//   and persists `.grava/clock.daemon.json` (it is that file's only writer)
+//   inside each write's transaction, before the write commits.
+// They can never issue the same stamp: direct processes issue odd counters,
+// the daemon even ones. Each reads the other's high-water mark before it
+// stamps, so neither runs behind what the other persisted.
 
 import { readFileSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
 import { withFileLockSync } from '../dolt/file-lock.js';
 import { writeFileAtomic } from '../dolt/layout.js';
 
 export interface Clock {
-  /** A fresh stamp for a local write, strictly after every stamp issued or seen. */
+  /** A fresh stamp for a local write, strictly after every stamp issued or seen (and after `after`). */
   next(after?: string | null): string;
   /** Merges stamps seen from other replicas. Returns how many were beyond the drift bound. */
   observe(stamps: Iterable<string>): number;
+  /** Catches up with stamps other processes of this workspace persisted; called before a write's transaction. */
+  refresh(): Promise<void>;
+  /** Makes every stamp issued so far durable; called inside a write's transaction, before it commits. */
+  persist(): Promise<void>;
   readonly actor: string;
 }
 
+/** Counter parity of each kind of stamp writer; see the file comment. */
+export const PARITY = { direct: 1, daemon: 0 } as const;
+
+function newer(a: HlcState, b: HlcState): HlcState {
+  return b.wall > a.wall || (b.wall === a.wall && b.counter > a.counter) ? b : a;
+}
+
+function parse(text: string): HlcState {
+  try {
+    const s = JSON.parse(text) as HlcState;
+    return Number.isFinite(s.wall) && Number.isFinite(s.counter) ? { wall: s.wall, counter: s.counter } : ZERO_STATE;
+  } catch {
+    return ZERO_STATE;
+  }
+}
+
+function loadSync(path: string): HlcState {
+  try { return parse(readFileSync(path, 'utf8')); } catch { return ZERO_STATE; }
+}
+
+async function loadAsync(path: string): Promise<HlcState> {
+  try { return parse(await readFile(path, 'utf8')); } catch { return ZERO_STATE; }
+}
+
+/** tick / tickAfter, repeated until the counter has this writer's parity (at most twice more). */
+export function tickWithParity(state: HlcState, now: number, actor: string, after: Hlc | undefined, parity: number): { state: HlcState; stamp: Hlc } {
+  let t = after ? tickAfter(state, now, actor, after) : tick(state, now, actor);
+  while (t.stamp.counter % 2 !== parity) t = tick(t.state, now, actor);
+  return t;
+}
+
+function observeInto(state: HlcState, stamps: Iterable<string>, now: number): { state: HlcState; clamped: number } {
+  let clamped = 0;
+  for (const s of stamps) {
+    const h = decodeHlc(s);
+    if (!h) continue;
+    const r = receive(state, h, now);
+    state = r.state;
+    if (r.clamped) clamped++;
+  }
+  return { state, clamped };
+}
+
+/** The clock of a direct-mode CLI process. */
 export class FileClock implements Clock {
   private state: HlcState;
 
@@ -21,28 +81,30 @@ export class FileClock implements Clock {
     private readonly path: string,
     readonly actor: string,
     private readonly now: () => number = Date.now,
+    /** The daemon's high-water mark, read (never written) here. */
+    private readonly daemonPath?: string,
   ) {
-    this.state = FileClock.load(path);
+    this.state = this.loadBoth();
   }
 
+  /** The high-water mark of one clock file. */
   static load(path: string): HlcState {
-    try {
-      const s = JSON.parse(readFileSync(path, 'utf8')) as HlcState;
-      return Number.isFinite(s.wall) && Number.isFinite(s.counter) ? { wall: s.wall, counter: s.counter } : ZERO_STATE;
-    } catch {
-      return ZERO_STATE;
-    }
+    return loadSync(path);
+  }
+
+  private loadBoth(): HlcState {
+    const own = loadSync(this.path);
+    return this.daemonPath ? newer(own, loadSync(this.daemonPath)) : own;
   }
 
   /**
    * Load, change and persist the state under a lock, always starting from the
-   * newer of memory and disk: processes of one workspace share the actor, so
+   * newest of memory and disk: processes of one workspace share the actor, so
    * they must never issue the same stamp or move the high-water mark back.
    */
   private update<T>(fn: () => T): T {
     return withFileLockSync(`${this.path}.lock`, () => {
-      const disk = FileClock.load(this.path);
-      if (disk.wall > this.state.wall || (disk.wall === this.state.wall && disk.counter > this.state.counter)) this.state = disk;
+      this.state = newer(this.state, this.loadBoth());
       const out = fn();
       writeFileAtomic(this.path, JSON.stringify(this.state), 0o600);
       return out;
@@ -51,8 +113,7 @@ export class FileClock implements Clock {
 
   next(after?: string | null): string {
     return this.update(() => {
-      const prev: Hlc | undefined = after ? decodeHlc(after) : undefined;
-      const t = prev ? tickAfter(this.state, this.now(), this.actor, prev) : tick(this.state, this.now(), this.actor);
+      const t = tickWithParity(this.state, this.now(), this.actor, after ? decodeHlc(after) : undefined, PARITY.direct);
       this.state = t.state;
       return encodeHlc(t.stamp);
     });
@@ -62,17 +123,74 @@ export class FileClock implements Clock {
     const list = [...stamps];
     if (list.length === 0) return 0;
     return this.update(() => {
-      let clamped = 0;
-      const now = this.now();
-      for (const s of list) {
-        const h = decodeHlc(s);
-        if (!h) continue;
-        const r = receive(this.state, h, now);
-        this.state = r.state;
-        if (r.clamped) clamped++;
-      }
-      return clamped;
+      const r = observeInto(this.state, list, this.now());
+      this.state = r.state;
+      return r.clamped;
     });
+  }
+
+  refresh(): Promise<void> {
+    return Promise.resolve(); // every next() reads the disk under the lock
+  }
+
+  persist(): Promise<void> {
+    return Promise.resolve(); // every next() already persisted
+  }
+}
+
+/** The daemon's clock: in memory, persisted asynchronously by its only writer. */
+export class DaemonClock implements Clock {
+  private state: HlcState;
+  private written: HlcState;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly path: string,
+    private readonly directPath: string,
+    readonly actor: string,
+    private readonly now: () => number,
+    start: HlcState,
+  ) {
+    this.state = start;
+    this.written = start;
+  }
+
+  static async open(path: string, directPath: string, actor: string, now: () => number = Date.now): Promise<DaemonClock> {
+    const start = newer(await loadAsync(path), await loadAsync(directPath));
+    return new DaemonClock(path, directPath, actor, now, start);
+  }
+
+  get highWater(): HlcState {
+    return this.state;
+  }
+
+  next(after?: string | null): string {
+    const t = tickWithParity(this.state, this.now(), this.actor, after ? decodeHlc(after) : undefined, PARITY.daemon);
+    this.state = t.state;
+    return encodeHlc(t.stamp);
+  }
+
+  observe(stamps: Iterable<string>): number {
+    const r = observeInto(this.state, stamps, this.now());
+    this.state = r.state;
+    return r.clamped;
+  }
+
+  async refresh(): Promise<void> {
+    this.state = newer(this.state, await loadAsync(this.directPath));
+  }
+
+  /** Writes are chained, so the file only ever moves forward. */
+  persist(): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      const s = this.state;
+      if (s === this.written) return;
+      const tmp = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;
+      await writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
+      await rename(tmp, this.path);
+      this.written = s;
+    });
+    return this.chain;
   }
 }
 

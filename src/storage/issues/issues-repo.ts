@@ -63,7 +63,13 @@ export class IssuesRepo {
   private async tx<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction(fn);
+        await this.ctx.clock.refresh();
+        // The clock's high-water mark is durable before the write commits, so no restart reissues a stamp.
+        return await this.db.transaction(async (tx) => {
+          const out = await fn(tx);
+          await this.ctx.clock.persist();
+          return out;
+        });
       } catch (e) {
         if (attempt < 4 && isSerializationFailure(e)) {
           await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));

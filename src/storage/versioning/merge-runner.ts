@@ -154,6 +154,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const violations = await resolveViolations(tx, opts.clock);
     if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock, sides);
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
+    await opts.clock.persist();
     const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
     const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [message, authorOf(opts.clock.actor)]))[0];
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');

@@ -1,0 +1,140 @@
+// Every workspace operation, described once: its params (checked with zod),
+// whether it writes, and what it does on an open replica. The daemon serves
+// this table over its socket; a direct-mode CLI (GRAVA_NO_DAEMON=1) runs the
+// same entries in its own process. The CLI only parses flags and renders.
+
+import { z } from 'zod';
+import { GravaError } from '../errors/grava-error.js';
+import type { Replica } from '../storage/replica.js';
+import type { SyncResult } from '../transport/sync.js';
+import { getSetting, listSettings, setSetting, type SettingView } from './settings.js';
+
+export interface MethodContext {
+  readonly replica: Replica;
+  /** Runs a sync cycle now (through the daemon's scheduler when there is one). */
+  sync(force: boolean): Promise<SyncResult & { writes?: number }>;
+  /** Called after a setting changed, so the daemon applies it at once. */
+  settingsChanged?(): void;
+}
+
+interface Method<S extends z.ZodType> {
+  readonly params: S;
+  /** Acknowledged writes count towards the next sync's batch. */
+  readonly write: boolean;
+  run(ctx: MethodContext, params: z.infer<S>): Promise<unknown>;
+}
+
+function method<S extends z.ZodType>(m: Method<S>): Method<S> {
+  return m;
+}
+
+const id = z.string().max(200);
+const text = z.string().max(1_000_000);
+const none = z.strictObject({});
+
+export const METHODS = {
+  'issue.create': method({
+    write: true,
+    params: z.strictObject({
+      title: text, description: text.optional(), priority: z.number().int().optional(), type: z.string().max(100).optional(),
+      assignee: z.string().max(200).optional(), labels: z.array(z.string().max(200)).max(1000).optional(),
+    }),
+    run: (ctx, p) => ctx.replica.issues.create({
+      title: p.title,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+      ...(p.priority !== undefined ? { priority: p.priority } : {}),
+      ...(p.type !== undefined ? { type: p.type } : {}),
+      ...(p.assignee !== undefined ? { assignee: p.assignee } : {}),
+      ...(p.labels !== undefined ? { labels: p.labels } : {}),
+    }),
+  }),
+  'issue.show': method({ write: false, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.show(p.id) }),
+  'issue.list': method({
+    write: false,
+    params: z.strictObject({ status: z.string().max(100).optional(), assignee: z.string().max(200).optional(), label: z.string().max(200).optional() }),
+    run: (ctx, p) => ctx.replica.issues.list({
+      ...(p.status !== undefined ? { status: p.status } : {}),
+      ...(p.assignee !== undefined ? { assignee: p.assignee } : {}),
+      ...(p.label !== undefined ? { label: p.label } : {}),
+    }),
+  }),
+  'issue.ready': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.ready() }),
+  'issue.update': method({
+    write: true,
+    params: z.strictObject({
+      id, title: text.optional(), description: text.optional(), status: z.string().max(100).optional(), priority: z.number().int().optional(),
+      type: z.string().max(100).optional(), assignee: z.string().max(200).nullable().optional(),
+    }),
+    run: (ctx, p) => {
+      const { id: issueId, ...rest } = p;
+      const input = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+      if (Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update');
+      return ctx.replica.issues.update(issueId, input);
+    },
+  }),
+  'issue.claim': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.claim(p.id) }),
+  'issue.close': method({ write: true, params: z.strictObject({ id, reason: text.optional() }), run: (ctx, p) => ctx.replica.issues.close(p.id, p.reason) }),
+  'issue.reopen': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.reopen(p.id) }),
+  'issue.delete': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.delete(p.id) }),
+  'dep.add': method({
+    write: true,
+    params: z.strictObject({ id, depends_on: id, type: z.string().max(100).optional() }),
+    run: (ctx, p) => ctx.replica.issues.addDependency(p.id, p.depends_on, p.type),
+  }),
+  'dep.remove': method({ write: true, params: z.strictObject({ id, depends_on: id }), run: (ctx, p) => ctx.replica.issues.removeDependency(p.id, p.depends_on) }),
+  'label.add': method({ write: true, params: z.strictObject({ id, label: z.string().max(200) }), run: (ctx, p) => ctx.replica.issues.addLabel(p.id, p.label) }),
+  'label.remove': method({ write: true, params: z.strictObject({ id, label: z.string().max(200) }), run: (ctx, p) => ctx.replica.issues.removeLabel(p.id, p.label) }),
+  'comment.add': method({ write: true, params: z.strictObject({ id, text }), run: (ctx, p) => ctx.replica.issues.comment(p.id, p.text) }),
+  'sync': method({ write: false, params: z.strictObject({ force: z.boolean().optional() }), run: (ctx, p) => ctx.sync(p.force === true) }),
+  'merge.inspect': method({
+    write: false,
+    params: z.strictObject({ fetch: z.boolean().optional(), ref: z.string().max(200).optional(), commit: z.string().max(200).optional(), table: z.string().max(64).optional(), id: id.optional() }),
+    run: async (ctx, p) => {
+      const { inspect, previewTarget, commitTarget } = await import('../storage/versioning/merge-preview.js');
+      const r = ctx.replica;
+      if (p.fetch) {
+        const { fetchRemote } = await import('../storage/versioning/remotes.js');
+        const { remoteCredentials } = await import('../storage/dolt/layout.js');
+        const creds = remoteCredentials(r.config);
+        if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
+        await fetchRemote(r.db, creds.user);
+      }
+      const target = p.commit ? await commitTarget(r.db, p.commit) : await previewTarget(r.db, p.ref ?? 'origin/main');
+      const rows = await inspect(r.db, target, { now: Date.now(), ...(p.table ? { table: p.table } : {}), ...(p.id ? { id: p.id } : {}) });
+      return { target, rows };
+    },
+  }),
+  'config.list': method({ write: false, params: none, run: (ctx): Promise<SettingView[]> => Promise.resolve(listSettings(ctx.replica.paths)) }),
+  'config.get': method({ write: false, params: z.strictObject({ key: z.string().max(100) }), run: (ctx, p) => Promise.resolve(getSetting(ctx.replica.paths, p.key)) }),
+  'config.set': method({
+    write: false,
+    params: z.strictObject({ key: z.string().max(100), value: z.string().max(100) }),
+    run: (ctx, p) => {
+      const view = setSetting(ctx.replica.paths, p.key, p.value);
+      ctx.settingsChanged?.();
+      return Promise.resolve(view);
+    },
+  }),
+} as const;
+
+export type MethodName = keyof typeof METHODS;
+
+export function isMethod(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}
+
+/** Checks the params against the method's schema; a mismatch is GRAVA_E_PROTOCOL naming the field. */
+export function checkParams(name: MethodName, params: unknown): unknown {
+  const r = METHODS[name].params.safeParse(params);
+  if (r.success) return r.data;
+  const first = r.error.issues[0];
+  const where = first && first.path.length > 0 ? `params.${first.path.join('.')}` : 'params';
+  throw new GravaError('GRAVA_E_PROTOCOL', `${name}: ${where}: ${first?.message ?? 'invalid'}`, { method: name });
+}
+
+export async function runMethod(ctx: MethodContext, name: string, params: unknown): Promise<unknown> {
+  if (!isMethod(name)) throw new GravaError('GRAVA_E_PROTOCOL', `unknown method ${JSON.stringify(name.slice(0, 64))}`);
+  const checked = checkParams(name, params);
+  const m = METHODS[name] as Method<z.ZodType>;
+  return m.run(ctx, checked);
+}
