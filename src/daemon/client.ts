@@ -31,19 +31,20 @@ export async function callDaemon(paths: WorkspacePaths, method: string, params: 
       c = await tryConnect(paths);
       if (!c) throw new GravaError('GRAVA_E_DAEMON', `the daemon started but does not answer on ${paths.daemonSocket}`);
     }
+    let err: GravaError;
     try {
       return await c.call(method, params, opts.timeoutMs ?? 600_000);
     } catch (e) {
-      const err = asGravaError(e);
-      if (attempt < 2 && (err.code === 'GRAVA_E_DAEMON_VERSION' || err.code === 'GRAVA_E_SHUTTING_DOWN')) {
-        const { startDaemon } = await import('./control.js');
-        if (err.code === 'GRAVA_E_DAEMON_VERSION') await startDaemon(paths); // replaces the other build
-        else await new Promise((r) => setTimeout(r, 200));
-        continue;
-      }
-      throw err;
+      err = asGravaError(e);
     } finally {
-      c.close();
+      c.close(); // before any restart: the old daemon waits for its connections to end
+    }
+    if (attempt >= 2 || (err.code !== 'GRAVA_E_DAEMON_VERSION' && err.code !== 'GRAVA_E_SHUTTING_DOWN')) throw err;
+    if (err.code === 'GRAVA_E_DAEMON_VERSION') {
+      const { startDaemon } = await import('./control.js');
+      await startDaemon(paths); // replaces the other build
+    } else {
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
 }

@@ -65,11 +65,13 @@ export class RpcServer implements Service {
   /** Stops accepting, lets in-flight requests finish and reply, then closes every connection. */
   async stop(): Promise<void> {
     this.accepting = false;
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // close() stops new connections at once but calls back only when every open one has ended.
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     for (const s of this.sockets) s.end();
     await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();
+    await closed;
     rmSync(this.o.socketPath, { force: true });
     this.done?.();
   }
