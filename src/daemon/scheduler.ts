@@ -58,6 +58,7 @@ export class Scheduler<R> {
   private dueReason: CycleReason | null = null;
   private running: Promise<CycleRecord<R>> | null = null;
   private forced: Promise<CycleRecord<R>> | null = null; // queued, not started
+  private forcedToken: object | null = null;
   private stopped = false;
   private last: CycleRecord<R> | null = null;
   private cycles = 0;
@@ -102,12 +103,12 @@ export class Scheduler<R> {
   async runNow(): Promise<CycleRecord<R>> {
     // A forced cycle that has not started yet covers every caller until it starts.
     if (this.forced) return this.forced;
-    // eslint-disable-next-line prefer-const
-    let queued: Promise<CycleRecord<R>> | undefined;
-    queued = (async () => {
-      await Promise.resolve(); // `queued` is assigned before it is compared below
+    const token = {};
+    this.forcedToken = token;
+    const queued = (async () => {
+      await Promise.resolve(); // let `this.forced` be set before it is cleared below
       while (this.running) await this.running.catch(() => undefined);
-      if (this.forced === queued) this.forced = null;
+      if (this.forcedToken === token) { this.forced = null; this.forcedToken = null; }
       return this.cycle('force');
     })();
     this.forced = queued;
