@@ -2,8 +2,10 @@
 // `npm run demo`: grava's main job, on loopback, with real Dolt.
 //   1. a central server (`grava server init` + `start --detach`)
 //   2. two agents' workspaces cloned from it (alice, bob)
-//   3. work in both, offline; sync; a same-cell conflict decided by newest write
-//   4. `grava merge-inspect` explaining the decision; both replicas converge
+//   3. work in both; their daemons sync on their own (nobody runs `grava sync`):
+//      the demo waits for each change to appear on the other side and says how long it took
+//   4. a same-cell conflict decided by newest write, explained by `grava merge-inspect`;
+//      both replicas converge
 // Everything it starts is stopped at the end, also on failure or Ctrl-C.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,35 +65,55 @@ async function main() {
   process.stdout.write(`    GET /readyz -> ${health.status}\n`);
   const url = `http://127.0.0.1:${remotesapi}/grava`;
 
-  step('two agents clone the central database');
+  step('two agents clone the central database (init also starts each workspace\'s daemon)');
   const ws = {};
   for (const who of ['alice', 'bob']) {
     ws[who] = join(root, who);
     await import('node:fs').then((fs) => fs.mkdirSync(ws[who]));
     say(who, `init --remote ${url} --actor ${who}`);
-    cleanups.push(() => grava(ws[who], ['dolt', 'stop'], { quiet: true }));
+    // Stops the workspace's daemon and its dolt sql-server.
+    cleanups.push(() => grava(ws[who], ['daemon', 'stop'], { quiet: true }));
     await grava(ws[who], ['init', '--remote', url, '--actor', who]);
   }
 
-  step('alice plans work and syncs');
+  step('each workspace has a daemon that syncs on its own; the demo shortens its timers');
+  for (const who of ['alice', 'bob']) {
+    say(who, 'config set sync.debounce_ms 1000 && config set sync.pull_interval_ms 1000   # defaults: 5000 and 10000');
+    await grava(ws[who], ['config', 'set', 'sync.debounce_ms', '1000'], { quiet: true });
+    await grava(ws[who], ['config', 'set', 'sync.pull_interval_ms', '1000'], { quiet: true });
+  }
+  say('alice', 'daemon status');
+  await grava(ws.alice, ['daemon', 'status']);
+
+  /** Polls `probe` in a workspace (a read: it never syncs) until it holds; prints how long that took. */
+  async function appears(who, what, since, probe) {
+    for (;;) {
+      if (await probe()) break;
+      if (Date.now() - since > 60_000) throw new Error(`${who} never saw ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.stdout.write(`    -> ${who} ${who.includes(" and ") ? "see" : "sees"} ${what} ${((Date.now() - since) / 1000).toFixed(1)} s after the last write, without running any sync\n`);
+  }
+
+  step('alice plans work (no `grava sync` anywhere from here on)');
   say('alice', 'create "Design the login page" -p 1 -t feature');
   const design = await json(ws.alice, ['create', 'Design the login page', '-p', '1', '-t', 'feature', '-l', 'web']);
   say('alice', 'create "Implement the login page"');
   const impl = await json(ws.alice, ['create', 'Implement the login page', '-l', 'web']);
   say('alice', `dep add ${impl.id} ${design.id}`);
   await grava(ws.alice, ['dep', 'add', impl.id, design.id]);
-  say('alice', 'sync');
-  await grava(ws.alice, ['sync']);
+  let since = Date.now();
+  await appears('bob', "alice's two issues and their dependency", since, async () => (await json(ws.bob, ['ready'])).some((i) => i.id === design.id));
 
-  step('bob pulls, sees what is ready, and claims it');
-  say('bob', 'sync');
-  await grava(ws.bob, ['sync']);
+  step('bob sees what is ready, and claims it');
   say('bob', 'ready');
   await grava(ws.bob, ['ready']);
   say('bob', `update ${design.id} --claim`);
   await grava(ws.bob, ['update', design.id, '--claim']);
+  since = Date.now();
+  await appears('alice', "bob's claim", since, async () => (await json(ws.alice, ['show', design.id])).assignee === 'bob');
 
-  step('both edit the same issue concurrently (without syncing)');
+  step('both edit the same issue within one debounce window');
   say('alice', `update ${impl.id} --title "Implement login (OAuth)"      # earlier`);
   await grava(ws.alice, ['update', impl.id, '--title', 'Implement login (OAuth)']);
   await new Promise((r) => setTimeout(r, 50));
@@ -99,18 +121,15 @@ async function main() {
   await grava(ws.bob, ['update', impl.id, '--title', 'Implement login (passkeys)', '--priority', '0']);
   say('alice', `comment ${impl.id} "needs a security review"`);
   await grava(ws.alice, ['comment', impl.id, 'needs a security review']);
+  since = Date.now();
+  const converged = async () => {
+    const [a, b] = [await json(ws.alice, ['show', impl.id]), await json(ws.bob, ['show', impl.id])];
+    return JSON.stringify(a) === JSON.stringify(b) && a.comments.length === 1 && a.title === 'Implement login (passkeys)';
+  };
+  process.stdout.write('    (the daemons push; whichever pushes second merges cell by cell, newest write wins)\n');
+  await appears('alice and bob', 'the same merged issue', since, converged);
 
-  step('sync: bob pushes first, alice merges cell by cell (newest write wins)');
-  say('bob', 'sync');
-  await grava(ws.bob, ['sync']);
-  say('alice', 'merge-inspect --fetch --id …   # preview, changes nothing');
-  await grava(ws.alice, ['merge-inspect', '--fetch', '--id', impl.id]);
-  say('alice', 'sync');
-  await grava(ws.alice, ['sync']);
-  say('bob', 'sync');
-  await grava(ws.bob, ['sync']);
-
-  step('the decision, explained from alice\'s merge commit');
+  step('the decision, explained from the merge commit both now hold');
   say('alice', `merge-inspect --commit HEAD --id ${impl.id}`);
   await grava(ws.alice, ['merge-inspect', '--commit', 'HEAD', '--id', impl.id]);
 
