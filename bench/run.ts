@@ -35,6 +35,12 @@ async function main(): Promise<number> {
     results.cli = c;
     lines.push(reportCli(c));
   }
+  if (want('daemon')) {
+    const { benchDaemon, reportDaemon } = await import('./daemon-bench.js');
+    const d = await benchDaemon();
+    results.daemon = d;
+    lines.push(reportDaemon(d));
+  }
   if (want('dolt-merge')) {
     const { benchDoltMerge } = await import('./dolt-merge-bench.js');
     const d = await benchDoltMerge();

@@ -147,7 +147,7 @@ export class IssuesRepo {
     const type = validType(input.type ?? 'task');
     const assignee = input.assignee === undefined ? null : validAssignee(input.assignee);
     const labels = [...new Set((input.labels ?? []).map(validLabel))];
-    const id = await this.tx('create failed', async (tx) => {
+    const row = await this.tx('create failed', async (tx) => {
       const count = Number((await rows<{ n: number }>(tx, 'SELECT COUNT(*) AS n FROM issues'))[0]?.n ?? 0);
       let len = idLength(count, this.ctx.minIdLength);
       let newId = hashId(this.ctx.prefix, len, this.actor, Date.now());
@@ -160,9 +160,10 @@ export class IssuesRepo {
       await exec(tx, `INSERT INTO issues (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, Object.values(values));
       for (const label of labels) await exec(tx, 'INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES (?, ?, ?, ?, 0, ?)', [newId, label, createdAt, this.actor, at]);
       await this.event(tx, newId, 'created', at, { title, priority, type, assignee, labels });
-      return newId;
+      return values as IssueRow;
     });
-    return this.get(id);
+    // The row as written: no second read (labels sorted as a read would return them).
+    return toIssue(row, [...labels].sort());
   }
 
   /** Writes the given cells of one issue, stamping each changed cell. Returns the changes. */
