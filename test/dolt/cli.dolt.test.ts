@@ -216,7 +216,19 @@ describe('bad input', () => {
 });
 
 describe('credentials', () => {
-  it('a changed remote password restarts the workspace server; the same one reuses it', async () => {
+  const viaDaemon = process.env.GRAVA_TEST_VIA_DAEMON === '1';
+  it.runIf(viaDaemon)('through the daemon: a CLI with another remote password never restarts the server; a daemon restarted with it does', async () => {
+    const pid = async (env: Record<string, string>): Promise<number> => ((await ok(ws, ['daemon', 'status', '--json'], env)).json as { server_pid: number }).server_pid;
+    await ok(ws, ['daemon', 'restart'], { GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'one' });
+    const a = await pid({});
+    await ok(ws, ['list'], { GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'two' });
+    await ok(ws, ['list'], { GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'two', GRAVA_NO_DAEMON: '1' });
+    expect(await pid({})).toBe(a);
+    await ok(ws, ['daemon', 'restart'], { GRAVA_REMOTE_USER: 'u', GRAVA_REMOTE_PASSWORD: 'two' });
+    expect(await pid({})).not.toBe(a);
+  });
+
+  it.skipIf(viaDaemon)('a changed remote password restarts the workspace server; the same one reuses it', async () => {
     const pid = async (env: Record<string, string>): Promise<number> => {
       await ok(ws, ['list'], env);
       return ((await ok(ws, ['dolt', 'status', '--json'], env)).json as { pid: number }).pid;

@@ -23,7 +23,10 @@ export function testDir(name: string): string {
 
 export function cli(cwd: string, args: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, GRAVA_NO_DAEMON: '1', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // GRAVA_TEST_VIA_DAEMON=1 runs the same tests through the daemon (test/dolt/cli-via-daemon.dolt.test.ts).
+    const full: NodeJS.ProcessEnv = { ...process.env, GRAVA_NO_DAEMON: '1', ...env };
+    if (process.env.GRAVA_TEST_VIA_DAEMON === '1' && env.GRAVA_NO_DAEMON === undefined) delete full.GRAVA_NO_DAEMON;
+    execFile(process.execPath, [BIN, ...args], { cwd, env: full, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       let json: unknown;
       try { json = JSON.parse(stdout); } catch { json = undefined; }
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
