@@ -10,7 +10,8 @@ import { fileLogger } from './log.js';
 export async function runForeground(): Promise<number> {
   process.umask(0o077);
   const paths = requireWorkspace();
-  const { log, close } = fileLogger(paths.daemonLog);
+  const maxBytes = Number(process.env.GRAVA_DAEMON_LOG_MAX_BYTES);
+  const { log, close } = fileLogger(paths.daemonLog, Number.isFinite(maxBytes) && maxBytes > 0 ? { maxBytes } : {});
   const frame = Number(process.env.GRAVA_DAEMON_FRAME_TIMEOUT_MS);
   const daemon = new Daemon({ paths, log, ...(Number.isFinite(frame) && frame > 0 ? { frameTimeoutMs: frame } : {}) });
   let started: boolean;

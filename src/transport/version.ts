@@ -1,5 +1,6 @@
-// The build a CLI or daemon runs: package version plus the build time of the
-// compiled code, so a rebuilt grava never talks to a daemon of the old build.
+// The build a CLI or daemon runs: package version plus the time of the last
+// TypeScript build (dist/.tsbuildinfo, rewritten by every build that changes
+// any file), so a rebuilt grava never talks to a daemon of the old build.
 
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,9 @@ export function buildVersion(): string {
     version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   } catch { /* not in a checkout: the version alone */ }
   let build = '';
-  try { build = `+${Math.floor(statSync(here).mtimeMs).toString(36)}`; } catch { /* unreadable */ }
+  for (const stamp of [new URL('../.tsbuildinfo', import.meta.url), here]) {
+    try { build = `+${Math.floor(statSync(stamp).mtimeMs).toString(36)}`; break; } catch { /* next */ }
+  }
   cached = `${version}${build}`;
   return cached;
 }

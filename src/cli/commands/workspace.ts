@@ -19,8 +19,15 @@ export function registerWorkspace(program: Command): void {
       if (!daemonDisabled()) {
         const { workspacePaths } = await import('../../storage/dolt/layout.js');
         const { startDaemon } = await import('../../daemon/control.js');
-        daemonPid = (await startDaemon(workspacePaths(r.root))).pid;
-        out.info(`daemon started (pid ${daemonPid}): it syncs on its own; \`grava daemon status\` shows it`);
+        try {
+          daemonPid = (await startDaemon(workspacePaths(r.root))).pid;
+          out.info(`daemon started (pid ${daemonPid}): it syncs on its own; \`grava daemon status\` shows it`);
+        } catch (e) {
+          // The workspace is made and usable; the next command tries the daemon again.
+          const { asGravaError } = await import('../../errors/grava-error.js');
+          const err = asGravaError(e);
+          process.stderr.write(`warning: ${err.code}: ${err.message}\n`);
+        }
       }
       out.data({ ...r, daemon_pid: daemonPid }, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
     }));
