@@ -31,6 +31,7 @@ export interface DaemonState {
 }
 
 export type CycleSummary = SyncResult | { duration_ms: number; pulled: 0; pushed: 0; conflicts_resolved: 0; retries: 0; noop: boolean; local_commit: string | null };
+// Lost claims seen by recent cycles stay in status until a later cycle without any.
 
 export interface DaemonOptions {
   readonly paths: WorkspacePaths;
@@ -136,7 +137,9 @@ export class Daemon {
       reason: r.reason, writes: r.writes, duration_ms: r.duration_ms,
       ...(res ? { pulled: res.pulled, pushed: res.pushed, conflicts_resolved: res.conflicts_resolved, retries: res.retries, noop: res.noop } : {}),
       ...(r.error ? { error: r.error } : {}),
+      ...(res && 'lost_claims' in res && res.lost_claims.length > 0 ? { lost_claims: res.lost_claims } : {}),
     };
+    if (res && 'lost_claims' in res && res.lost_claims.length > 0) this.o.log.warn({ lost_claims: res.lost_claims }, 'a claim made here was lost to another agent');
     if (r.error) this.o.log.warn(fields, 'sync failed');
     else if (res?.noop) this.o.log.debug(fields, 'sync (nothing to do)');
     else this.o.log.info(fields, 'sync');
@@ -175,6 +178,7 @@ export class Daemon {
         conflicts_resolved: last.result?.conflicts_resolved ?? 0,
         writes: last.writes,
         error: last.error,
+        lost_claims: last.result && 'lost_claims' in last.result ? last.result.lost_claims : [],
       },
     };
   }

@@ -72,7 +72,18 @@ export const METHODS = {
       return ctx.replica.issues.update(issueId, input);
     },
   }),
-  'issue.claim': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.claim(p.id) }),
+  'issue.claim': method({
+    write: true,
+    params: z.strictObject({ id, offline: z.boolean().optional() }),
+    run: async (ctx, p) => {
+      // With a remote, the central decides (src/transport/claim.ts); --offline claims in this replica only.
+      if (!ctx.replica.config.remote || p.offline === true) return { ...(await ctx.replica.issues.claim(p.id)), decided_by: 'local' };
+      const { claimFleetWide } = await import('../transport/claim.js');
+      const r = await claimFleetWide(ctx.replica, p.id);
+      return { ...r.issue, decided_by: r.decided_by, races: r.races };
+    },
+  }),
+  'issue.unclaim': method({ write: true, params: z.strictObject({ id, force: z.boolean().optional() }), run: (ctx, p) => ctx.replica.issues.unclaim(p.id, p.force === true) }),
   'issue.close': method({ write: true, params: z.strictObject({ id, reason: text.optional() }), run: (ctx, p) => ctx.replica.issues.close(p.id, p.reason) }),
   'issue.reopen': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.reopen(p.id) }),
   'issue.delete': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.delete(p.id) }),

@@ -5,6 +5,7 @@
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
+import type { RowDecision } from '../merge/decide.js';
 import { fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
@@ -30,6 +31,8 @@ export interface SyncResult {
   readonly conflict_cells: number;
   readonly retries: number;
   readonly noop: boolean;
+  /** Issues this workspace had claimed that the merge gave to someone else (a claim made offline that lost). */
+  readonly lost_claims: readonly { id: string; holder: string | null }[];
   readonly local_commit: string | null;
   readonly merge_commit: string | null;
   readonly head: string;
@@ -51,12 +54,28 @@ export function backoffDelay(attempt: number, baseMs: number, maxMs: number, ran
   return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
+/** Cells where this actor held an issue and the merge gave it to someone else. */
+export function lostClaimsIn(decisions: readonly RowDecision[], actor: string): { id: string; holder: string | null }[] {
+  const out: { id: string; holder: string | null }[] = [];
+  for (const d of decisions) {
+    if (d.table !== 'issues') continue;
+    const cell = d.cells.find((c) => c.column === 'assignee');
+    if (cell && cell.ours === actor && cell.value !== actor) out.push({ id: String(d.key.id), holder: (cell.value as string | null) ?? null });
+  }
+  return out;
+}
+
 export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promise<SyncResult> {
   const creds = remoteCredentials(replica.config);
   if (!replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
   if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
   const remote = replica.config.remote;
   return withFileLock(replica.paths.syncLock, () => cycle(replica, remote, creds.user, opts));
+}
+
+/** The same cycle for a caller that already holds `.grava/sync.lock` (a fleet-wide claim). */
+export function syncHoldingLock(replica: Replica, remote: string, user: string, opts: SyncOptions = {}): Promise<SyncResult> {
+  return cycle(replica, remote, user, opts);
 }
 
 async function cycle(replica: Replica, remote: string, user: string, opts: SyncOptions): Promise<SyncResult> {
@@ -77,6 +96,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   let conflicts = 0;
   let conflictCells = 0;
   let mergeCommit: string | null = null;
+  const lostClaims: { id: string; holder: string | null }[] = [];
   for (;;) {
     await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
@@ -91,6 +111,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
         conflictCells += m.conflictCells;
         mergeCommit = m.commit ?? mergeCommit;
         replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
+        lostClaims.push(...lostClaimsIn(m.decisions, replica.config.actor));
       }
     }
     const after = await heads(db);
@@ -113,6 +134,9 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   }
 
   async function result(pushed = 0): Promise<SyncResult> {
+    for (const l of lostClaims) {
+      await replica.issues.note(l.id, 'claim_lost', { holder: l.holder, actor: replica.config.actor });
+    }
     const head = (await heads(db)).local;
     return {
       duration_ms: now() - started,
@@ -123,6 +147,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
       conflict_cells: conflictCells,
       retries,
       noop: localCommit === null && pulled === 0 && pushed === 0,
+      lost_claims: lostClaims,
       local_commit: localCommit,
       merge_commit: mergeCommit,
       head,

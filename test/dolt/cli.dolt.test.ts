@@ -118,20 +118,46 @@ describe('issues', () => {
     expect(shown.comments[0]?.author).toBe('cli');
   });
 
-  it('--claim is atomic: a second claimer gets exit 1', async () => {
+  it('--claim: the holder claiming again changes nothing; a claim of someone else\'s issue or of a closed one is refused naming the holder', async () => {
     const i = await create('claim me');
-    const first = (await ok(ws, ['update', i.id, '--claim', '--json'])).json as IssueJson;
-    expect(first).toMatchObject({ assignee: 'cli', status: 'in_progress' });
-    const second = await cli(ws, ['update', i.id, '--claim']);
-    expect(second.code).toBe(1);
-    expect(errorCode(second)).toBe('GRAVA_E_CONFLICT');
+    const first = (await ok(ws, ['update', i.id, '--claim', '--json'])).json as IssueJson & { changed: boolean };
+    expect(first).toMatchObject({ assignee: 'cli', status: 'in_progress', changed: true });
+    const again = (await ok(ws, ['update', i.id, '--claim', '--json'])).json as IssueJson & { changed: boolean };
+    expect(again).toMatchObject({ assignee: 'cli', status: 'in_progress', changed: false });
+    const theirs = await create('held by someone else');
+    await ok(ws, ['update', theirs.id, '--assignee', 'other-agent']);
+    const refused = await cli(ws, ['update', theirs.id, '--claim']);
+    expect(refused.code).toBe(1);
+    expect(errorCode(refused)).toBe('GRAVA_E_CONFLICT');
+    expect(refused.stderr).toContain('other-agent');
+    const closed = await create('closed');
+    await ok(ws, ['close', closed.id]);
+    const onClosed = await cli(ws, ['update', closed.id, '--claim']);
+    expect(errorCode(onClosed)).toBe('GRAVA_E_CONFLICT');
+    expect(((await ok(ws, ['show', closed.id, '--json'])).json as IssueJson).status).toBe('closed');
   });
 
-  it('of two concurrent claimers exactly one wins', async () => {
+  it('two concurrent claims by the same agent: one writes the claim, the other finds it held', async () => {
     const i = await create('race');
-    const results = await Promise.all([cli(ws, ['update', i.id, '--claim']), cli(ws, ['update', i.id, '--claim'])]);
-    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
-    expect(errorCode(results.find((r) => r.code === 1)!)).toBe('GRAVA_E_CONFLICT');
+    const results = await Promise.all([cli(ws, ['update', i.id, '--claim', '--json']), cli(ws, ['update', i.id, '--claim', '--json'])]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    expect(results.map((r) => (r.json as { changed: boolean }).changed).sort()).toEqual([false, true]);
+  });
+
+  it('--unclaim: only the holder, or anyone with --force; the issue is open and unassigned again', async () => {
+    const i = await create('give back');
+    await ok(ws, ['update', i.id, '--claim']);
+    const back = (await ok(ws, ['update', i.id, '--unclaim', '--json'])).json as IssueJson;
+    expect(back).toMatchObject({ assignee: null, status: 'open' });
+    expect(errorCode(await cli(ws, ['update', i.id, '--unclaim']))).toBe('GRAVA_E_CONFLICT');
+    await ok(ws, ['update', i.id, '--assignee', 'someone', '--status', 'in_progress']);
+    const notMine = await cli(ws, ['update', i.id, '--unclaim']);
+    expect(errorCode(notMine)).toBe('GRAVA_E_CONFLICT');
+    expect(notMine.stderr).toContain('someone');
+    const forced = (await ok(ws, ['update', i.id, '--unclaim', '--force', '--json'])).json as IssueJson;
+    expect(forced).toMatchObject({ assignee: null, status: 'open' });
+    expect((await cli(ws, ['update', i.id, '--force'])).code).toBe(2);
+    expect((await cli(ws, ['update', i.id, '--claim', '--unclaim'])).code).toBe(2);
   });
 });
 

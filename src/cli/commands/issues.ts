@@ -72,9 +72,12 @@ export function registerIssues(program: Command): void {
     .option('-p, --priority <0-4>', 'priority', priorityArg)
     .option('-t, --type <type>', 'bug | feature | task | epic | chore')
     .option('-a, --assignee <name>', "assignee ('' to unassign)")
-    .option('--claim', 'assign to yourself and start, only if nobody has it (atomic)')
+    .option('--claim', 'assign to yourself and start, only if nobody has it; with a remote the central decides (exactly one agent of the fleet wins)')
+    .option('--offline', 'with --claim: claim in this replica only when the central is unreachable (a lost claim is reported at the next sync)')
+    .option('--unclaim', 'give your claim back (assignee cleared, status open)')
+    .option('--force', 'with --unclaim: take back anyone\'s claim')
     .addOption(jsonOption())
-    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; json?: boolean }) => run(o, async (out) => {
+    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; offline?: boolean; unclaim?: boolean; force?: boolean; json?: boolean }) => run(o, async (out) => {
       const input: UpdateIssueInput = {
         ...(o.title !== undefined ? { title: o.title } : {}),
         ...(o.description !== undefined ? { description: o.description } : {}),
@@ -84,9 +87,14 @@ export function registerIssues(program: Command): void {
         ...(o.assignee !== undefined ? { assignee: o.assignee === '' ? null : o.assignee } : {}),
       };
       const { GravaError } = await import('../../errors/grava-error.js');
-      if (o.claim && Object.keys(input).length > 0) throw new GravaError('GRAVA_E_USAGE', '--claim cannot be combined with other changes');
-      if (!o.claim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim');
-      const issue = await call<Issue>(o.claim ? 'issue.claim' : 'issue.update', o.claim ? { id } : { id, ...input });
+      if ((o.claim || o.unclaim) && Object.keys(input).length > 0) throw new GravaError('GRAVA_E_USAGE', '--claim and --unclaim cannot be combined with other changes');
+      if (o.claim && o.unclaim) throw new GravaError('GRAVA_E_USAGE', '--claim and --unclaim exclude each other');
+      if (o.offline && !o.claim) throw new GravaError('GRAVA_E_USAGE', '--offline goes with --claim');
+      if (o.force && !o.unclaim) throw new GravaError('GRAVA_E_USAGE', '--force goes with --unclaim');
+      if (!o.claim && !o.unclaim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim, --unclaim');
+      const issue = o.claim ? await call<Issue>('issue.claim', { id, offline: o.offline === true ? true : undefined })
+        : o.unclaim ? await call<Issue>('issue.unclaim', { id, force: o.force === true ? true : undefined })
+          : await call<Issue>('issue.update', { id, ...input });
       out.data(issue, () => `Updated ${issueLine(issue)}`);
     }));
 

@@ -8,6 +8,7 @@ import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
 import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
 import { hashId, idLength, rowId } from './ids.js';
+import { claimVerdict, unclaimVerdict } from './claims.js';
 import type { Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, ListFilter, UpdateIssueInput } from './issue-types.js';
 import {
   validAssignee, validDepType, validId, validLabel, validPriority, validStatus, validText, validTitle, validType,
@@ -200,22 +201,47 @@ export class IssuesRepo {
   }
 
   /**
-   * Assigns the issue to this actor and sets it in progress, only if it is
-   * unassigned. The check and the write are one conditional UPDATE, so of two
-   * concurrent claimers exactly one wins.
+   * Assigns the issue to this actor and sets it in progress if the claim
+   * rule (claims.ts) allows it. The check and the write are one conditional
+   * UPDATE in one transaction, so of two concurrent claimers in one replica
+   * exactly one wins. A claim by the current holder changes nothing.
+   * Across the fleet, src/transport/claim.ts runs this on the central's head.
    */
-  async claim(id: string): Promise<Issue> {
-    await this.tx('claim failed', async (tx) => {
+  async claim(id: string): Promise<Issue & { changed: boolean }> {
+    const changed = await this.tx('claim failed', async (tx) => {
       const row = await this.rowOf(tx, id);
+      const v = claimVerdict(row, this.actor);
+      if (v.kind === 'held') return false;
+      if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} ${v.reason}`, { id, assignee: v.holder, status: row.status });
       const assigneeAt = this.ctx.clock.next(row.assignee_clk as string | null);
       const statusAt = this.ctx.clock.next(row.status_clk as string | null);
       const r = await exec(tx,
-        "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND (assignee IS NULL OR assignee = '')",
-        [this.actor, assigneeAt, statusAt, id]);
+        "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND status IN ('open', 'in_progress') AND (assignee IS NULL OR assignee = '' OR assignee = ?)",
+        [this.actor, assigneeAt, statusAt, id, this.actor]);
       if (r.affectedRows !== 1) {
-        throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} is already claimed by ${String(row.assignee)}`, { id, assignee: row.assignee });
+        const now = await this.rowOf(tx, id);
+        throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} is already claimed by ${String(now.assignee)}`, { id, assignee: now.assignee });
       }
       await this.event(tx, id, 'claimed', statusAt, { changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] } });
+      return true;
+    });
+    return { ...(await this.get(id)), changed };
+  }
+
+  /** Records an event about an issue (for example a lost claim found by a sync). */
+  async note(issueId: string, kind: string, data: Record<string, unknown>): Promise<void> {
+    await this.tx('recording an event failed', async (tx) => this.event(tx, issueId, kind, this.ctx.clock.next(), data));
+  }
+
+  /** Gives a claim back: assignee cleared, status open. Only the holder, unless `force`. */
+  async unclaim(id: string, force = false): Promise<Issue> {
+    await this.tx('unclaim failed', async (tx) => {
+      const row = await this.rowOf(tx, id);
+      const v = unclaimVerdict(row, this.actor, force);
+      if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} ${v.reason}`, { id, assignee: v.holder });
+      const cells: Record<string, string | null> = { assignee: null };
+      if (row.status === 'in_progress') cells.status = 'open';
+      await this.writeCells(tx, row, cells, 'unclaimed');
     });
     return this.get(id);
   }

@@ -1,0 +1,84 @@
+// A fleet-wide claim (docs/MERGE_SPEC.md, "Claims"): in a workspace with a
+// remote, `--claim` is decided by the central. The claim is written on the
+// central's head and pushed at once (storage/versioning/claim-branch.ts); the
+// push is a compare-and-swap, so of N agents claiming at once exactly one
+// lands it. A push that lost to another push re-fetches and decides again on
+// the new head: if the issue is now someone else's, the claim is refused
+// naming them. Either way the local replica then merges the central's head,
+// so its state shows the holder. One sync round trip when nobody races.
+
+import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { withFileLock } from '../storage/dolt/file-lock.js';
+import { remoteCredentials } from '../storage/dolt/layout.js';
+import type { Issue } from '../storage/issues/issue-types.js';
+import { claimOnRemoteHead } from '../storage/versioning/claim-branch.js';
+import { mergeRef } from '../storage/versioning/merge-runner.js';
+import { fetchRemote } from '../storage/versioning/remotes.js';
+import type { Replica } from '../storage/replica.js';
+import { checkReachable } from './reachability.js';
+import { backoffDelay, syncHoldingLock } from './sync.js';
+
+export interface ClaimResult {
+  readonly issue: Issue & { changed: boolean };
+  readonly decided_by: 'central';
+  /** Pushes that lost to another workspace's push before this one decided. */
+  readonly races: number;
+  readonly duration_ms: number;
+}
+
+export interface ClaimOptions {
+  readonly maxRaces?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+async function adoptHead(replica: Replica): Promise<void> {
+  const m = await mergeRef(replica.db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' });
+  replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
+}
+
+export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOptions = {}): Promise<ClaimResult> {
+  const remote = replica.config.remote;
+  if (!remote) throw new GravaError('GRAVA_E_INTERNAL', 'a fleet-wide claim needs a remote');
+  const creds = remoteCredentials(replica.config);
+  if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
+  const started = Date.now();
+  try {
+    await checkReachable(remote);
+  } catch (e) {
+    const err = asGravaError(e);
+    throw new GravaError('GRAVA_E_REMOTE', `${err.message.split(';')[0] ?? err.message}; a claim is decided by the central, so nothing was claimed (\`--claim --offline\` claims locally and reports a lost claim at the next sync)`, err.data);
+  }
+  return withFileLock(replica.paths.syncLock, async () => {
+    const ctx = {
+      db: replica.db, target: replica.server.target(replica.state), database: replica.config.database,
+      clock: replica.clock, prefix: replica.config.prefix, user: creds.user,
+    };
+    let races = 0;
+    let pushedLocal = false;
+    for (;;) {
+      await fetchRemote(replica.db, creds.user);
+      const r = await claimOnRemoteHead(ctx, id);
+      if (r.kind === 'absent') {
+        // Not on the central yet (made here and not synced): send local work first, once.
+        if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
+        await syncHoldingLock(replica, remote, creds.user);
+        pushedLocal = true;
+        continue;
+      }
+      if (r.kind === 'raced') {
+        if (races >= (opts.maxRaces ?? 8)) throw new GravaError('GRAVA_E_PUSH_REJECTED', `the claim of ${id} kept losing push races (${races}); try again`, { id, races });
+        await (opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))(backoffDelay(races, 25, 1_000, opts.random ?? Math.random));
+        races++;
+        continue;
+      }
+      // Decided: make the local replica show the central's verdict.
+      await adoptHead(replica);
+      if (r.kind === 'refused') {
+        throw new GravaError('GRAVA_E_CONFLICT', `${r.message} (decided by the central server)`, { id, assignee: r.holder, decided_by: 'central' });
+      }
+      const local = await replica.issues.get(id);
+      return { issue: { ...local, changed: r.kind === 'won' }, decided_by: 'central', races, duration_ms: Date.now() - started };
+    }
+  });
+}

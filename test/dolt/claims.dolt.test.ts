@@ -1,0 +1,128 @@
+// Fleet-wide claims against a real central: exactly one of N agents in
+// different workspaces wins, the losers get GRAVA_E_CONFLICT naming the
+// winner and see the winner locally; a claim and an unrelated edit both
+// survive; offline, a claim is refused unless --offline, and a lost offline
+// claim is reported by the next sync.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCentral, type Central } from '../helpers/central.js';
+import { errorCode, testDir } from '../helpers/workspace.js';
+import { dcli, dok } from '../helpers/daemon.js';
+import type { CliResult } from '../helpers/workspace.js';
+
+let central: Central;
+const fleet: string[] = [];
+
+async function clone(name: string): Promise<string> {
+  const dir = testDir(name);
+  await dok(dir, ['init', '--remote', central.url, '--actor', name], central.env);
+  return dir;
+}
+
+interface IssueJson { id: string; title: string; assignee: string | null; status: string; changed?: boolean; decided_by?: string }
+
+beforeAll(async () => {
+  central = await startCentral('claims-central');
+  for (let i = 0; i < 10; i++) fleet.push(await clone(`agent${i}`));
+}, 300_000);
+
+afterAll(async () => {
+  for (const w of fleet) await dcli(w, ['daemon', 'stop'], central.env);
+  await central?.stop();
+});
+
+async function raceFor(n: number, staggerMs: number): Promise<void> {
+  const made = (await dok(fleet[0]!, ['create', `contested by ${n}`, '--json'], central.env)).json as IssueJson;
+  await dok(fleet[0]!, ['sync'], central.env);
+  const claimers = fleet.slice(0, n);
+  const results: CliResult[] = await Promise.all(claimers.map(async (w, k) => {
+    await new Promise((r) => setTimeout(r, (k * staggerMs) % 97));
+    return dcli(w, ['update', made.id, '--claim', '--json'], central.env);
+  }));
+  const winners = results.filter((r) => r.code === 0);
+  expect(winners).toHaveLength(1);
+  const winner = (winners[0]!.json as IssueJson).assignee!;
+  expect(winner).toMatch(/^agent\d$/);
+  expect((winners[0]!.json as IssueJson).decided_by).toBe('central');
+  for (const [k, r] of results.entries()) {
+    if (r.code === 0) continue;
+    expect(r.code).toBe(1);
+    expect(errorCode(r)).toBe('GRAVA_E_CONFLICT');
+    expect(r.stderr).toContain(winner);
+    // The loser's own replica already shows the winner, before any sync.
+    const local = (await dok(claimers[k]!, ['show', made.id, '--json'], central.env)).json as IssueJson;
+    expect(local).toMatchObject({ assignee: winner, status: 'in_progress' });
+  }
+  // Every replica agrees after a sync.
+  for (const w of claimers) {
+    await dok(w, ['sync'], central.env);
+    expect(((await dok(w, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee).toBe(winner);
+  }
+}
+
+describe('fleet-wide claims', () => {
+  it('3 agents in different workspaces claim at once: exactly one wins, repeated with different timings', async () => {
+    for (const stagger of [0, 13, 41]) await raceFor(3, stagger);
+  });
+
+  it('10 agents claim at once: exactly one wins, the nine others are told who', async () => {
+    await raceFor(10, 0);
+  });
+
+  it('a claim made while another workspace edits the title: both survive', async () => {
+    const [a, b] = [fleet[0]!, fleet[1]!];
+    const made = (await dok(a, ['create', 'old title', '--json'], central.env)).json as IssueJson;
+    await dok(a, ['sync'], central.env);
+    await dok(b, ['sync'], central.env);
+    const [edit, claim] = await Promise.all([
+      dcli(a, ['update', made.id, '--title', 'new title'], central.env),
+      dcli(b, ['update', made.id, '--claim', '--json'], central.env),
+    ]);
+    expect([edit.code, claim.code]).toEqual([0, 0]);
+    await dok(a, ['sync'], central.env);
+    await dok(b, ['sync'], central.env);
+    await dok(a, ['sync'], central.env);
+    for (const w of [a, b]) {
+      expect((await dok(w, ['show', made.id, '--json'], central.env)).json).toMatchObject({ title: 'new title', assignee: 'agent1', status: 'in_progress' });
+    }
+  });
+
+  it('an issue made here and not yet synced is sent first, then claimed at the central', async () => {
+    const a = fleet[2]!;
+    const made = (await dok(a, ['create', 'fresh', '--json'], central.env)).json as IssueJson;
+    const claimed = (await dok(a, ['update', made.id, '--claim', '--json'], central.env)).json as IssueJson;
+    expect(claimed).toMatchObject({ assignee: 'agent2', decided_by: 'central', changed: true });
+  });
+
+  it('offline: refused by default with nothing claimed; --offline claims locally and the next sync reports the lost claim', async () => {
+    const [a, b] = [fleet[3]!, fleet[4]!];
+    const made = (await dok(a, ['create', 'offline race', '--json'], central.env)).json as IssueJson;
+    await dok(a, ['sync'], central.env);
+    await dok(b, ['sync'], central.env);
+    await dok(b, ['config', 'set', 'sync.pull_interval_ms', '0'], central.env);
+    await central.stop();
+    let offline: CliResult;
+    try {
+      const refused = await dcli(b, ['update', made.id, '--claim'], central.env);
+      expect(refused.code).toBe(1);
+      expect(errorCode(refused)).toBe('GRAVA_E_REMOTE');
+      expect(refused.stderr).toContain('--offline');
+      expect(((await dok(b, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee).toBeNull();
+      offline = await dcli(b, ['update', made.id, '--claim', '--offline', '--json'], central.env);
+    } finally {
+      await central.start();
+    }
+    expect(offline.code).toBe(0);
+    expect(offline.json).toMatchObject({ assignee: 'agent4', decided_by: 'local' });
+    // Meanwhile agent3 claims it at the central (it reached the central first).
+    const won = (await dok(a, ['update', made.id, '--claim', '--json'], central.env)).json as IssueJson;
+    expect(won.assignee).toBe('agent3');
+    const s = (await dok(b, ['sync', '--json'], central.env)).json as { lost_claims?: { id: string; holder: string }[] };
+    // agent3's claim is newer than the offline one, so the merge gives agent3 the issue, and the sync says so.
+    const final = ((await dok(b, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee;
+    expect(final).toBe('agent3');
+    expect(s.lost_claims).toEqual([{ id: made.id, holder: 'agent3' }]);
+    const st = (await dok(b, ['daemon', 'status', '--json'], central.env)).json as { last_sync: { lost_claims: unknown[] } };
+    expect(st.last_sync.lost_claims).toEqual([{ id: made.id, holder: 'agent3' }]);
+  });
+});
