@@ -41,6 +41,12 @@ async function main(): Promise<number> {
     results.daemon = d;
     lines.push(reportDaemon(d));
   }
+  if (want('claims')) {
+    const { benchClaims, reportClaims } = await import('./claim-bench.js');
+    const c = await benchClaims();
+    results.claims = c;
+    lines.push(reportClaims(c));
+  }
   if (want('dolt-merge')) {
     const { benchDoltMerge } = await import('./dolt-merge-bench.js');
     const d = await benchDoltMerge();
