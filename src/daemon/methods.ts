@@ -77,7 +77,8 @@ export const METHODS = {
     params: z.strictObject({ id, offline: z.boolean().optional() }),
     run: async (ctx, p) => {
       // With a remote, the central decides (src/transport/claim.ts); --offline claims in this replica only.
-      if (!ctx.replica.config.remote || p.offline === true) return { ...(await ctx.replica.issues.claim(p.id)), decided_by: 'local' };
+      if (!ctx.replica.config.remote) return { ...(await ctx.replica.issues.claim(p.id)), decided_by: 'local' };
+      if (p.offline === true) return { ...(await ctx.replica.issues.claim(p.id, { offline: true })), decided_by: 'local' };
       const { claimFleetWide } = await import('../transport/claim.js');
       const r = await claimFleetWide(ctx.replica, p.id);
       return { ...r.issue, decided_by: r.decided_by, races: r.races };

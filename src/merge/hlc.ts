@@ -109,3 +109,25 @@ export function receive(state: HlcState, remote: Hlc, now: number, maxDriftMs: n
 export function isBeyondDrift(stamp: Hlc, now: number, maxDriftMs: number = DEFAULT_MAX_DRIFT_MS): boolean {
   return stamp.wall > now + maxDriftMs;
 }
+
+/**
+ * Weak stamps (docs/MERGE_SPEC.md §13a): an offline claim must lose to every
+ * write that reached the central after the value it overwrites. Its stamp is
+ * the smallest one above `after`, (after.wall, after.counter + 1), with the
+ * actor behind a prefix that sorts before every valid actor id, so any
+ * ordinary stamp of an equal or later (wall, counter) beats it. Two weak
+ * stamps of one cell are ordered by actor. The local clock does not move.
+ */
+export const WEAK_ACTOR_PREFIX = '!';
+
+export function weakAfter(after: Hlc | undefined, actor: string): Hlc {
+  const wall = after?.wall ?? 0;
+  const counter = after?.counter ?? 0;
+  return counter < MAX_COUNTER
+    ? { wall, counter: counter + 1, actor: `${WEAK_ACTOR_PREFIX}${actor}` }
+    : { wall: wall + 1, counter: 0, actor: `${WEAK_ACTOR_PREFIX}${actor}` };
+}
+
+export function isWeakStamp(stamp: Hlc): boolean {
+  return stamp.actor.startsWith(WEAK_ACTOR_PREFIX);
+}

@@ -46,8 +46,8 @@ async function raceFor(n: number, staggerMs: number): Promise<void> {
   expect((winners[0]!.json as IssueJson).decided_by).toBe('central');
   for (const [k, r] of results.entries()) {
     if (r.code === 0) continue;
-    expect(r.code).toBe(1);
-    expect(errorCode(r)).toBe('GRAVA_E_CONFLICT');
+    expect(r.code, r.stderr).toBe(1);
+    expect(errorCode(r), r.stderr).toBe('GRAVA_E_CONFLICT');
     expect(r.stderr).toContain(winner);
     // The loser's own replica already shows the winner, before any sync.
     const local = (await dok(claimers[k]!, ['show', made.id, '--json'], central.env)).json as IssueJson;
@@ -92,6 +92,31 @@ describe('fleet-wide claims', () => {
     const made = (await dok(a, ['create', 'fresh', '--json'], central.env)).json as IssueJson;
     const claimed = (await dok(a, ['update', made.id, '--claim', '--json'], central.env)).json as IssueJson;
     expect(claimed).toMatchObject({ assignee: 'agent2', decided_by: 'central', changed: true });
+  });
+
+  it('an offline claim made later than a claim the central decided still loses to it (weak stamp), and the loser is told', async () => {
+    const [winner, stale] = [fleet[5]!, fleet[6]!];
+    const made = (await dok(winner, ['create', 'decided first', '--json'], central.env)).json as IssueJson;
+    await dok(winner, ['sync'], central.env);
+    await dok(stale, ['sync'], central.env);
+    await dok(stale, ['config', 'set', 'sync.pull_interval_ms', '0'], central.env);
+    const won = (await dok(winner, ['update', made.id, '--claim', '--json'], central.env)).json as IssueJson;
+    expect(won).toMatchObject({ assignee: 'agent5', decided_by: 'central' });
+    await new Promise((r) => setTimeout(r, 50)); // the offline claim is later in wall time
+    await central.stop();
+    let offline: CliResult;
+    try {
+      offline = await dcli(stale, ['update', made.id, '--claim', '--offline', '--json'], central.env);
+    } finally {
+      await central.start();
+    }
+    expect(offline.json).toMatchObject({ assignee: 'agent6', decided_by: 'local' });
+    const s = (await dok(stale, ['sync', '--json'], central.env)).json as { lost_claims?: { id: string; holder: string }[] };
+    expect(s.lost_claims).toEqual([{ id: made.id, holder: 'agent5' }]);
+    for (const w of [stale, winner]) {
+      await dok(w, ['sync'], central.env);
+      expect(((await dok(w, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee).toBe('agent5');
+    }
   });
 
   it('offline: refused by default with nothing claimed; --offline claims locally and the next sync reports the lost claim', async () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { decideClockedCell, decideRow, type DecideOptions } from '../../src/merge/decide.js';
-import { encodeHlc, tick, tickAfter, decodeHlc, compareStamp, ZERO_STATE } from '../../src/merge/hlc.js';
+import { encodeHlc, tick, tickAfter, decodeHlc, compareStamp, weakAfter, ZERO_STATE } from '../../src/merge/hlc.js';
 import { OUTCOME, ROW_OUTCOME, type OutcomeTag, type RowOutcomeTag, type Winner } from '../../src/merge/outcome.js';
 import { COMMENTS, DEPENDENCIES, ISSUES, LABELS, clockColumn, type CellValue, type Row, type TableSpec } from '../../src/merge/tables.js';
 
@@ -82,6 +82,9 @@ const farOverwrite = (() => {
   return { far, stamp: encodeHlc(w.stamp) };
 })();
 
+// Claims (§13a): an offline claim is stamped weak, just above what it overwrote.
+const weak = (after: string, actor: string): string => encodeHlc(weakAfter(decodeHlc(after), actor));
+
 // ---------------------------------------------------------------------------
 // The table.
 
@@ -118,7 +121,9 @@ type CaseName =
   | 'label-remove-vs-readd'
   | 'dependency-add-add-different-type'
   | 'append-only-same-id'
-  | 'append-only-one-side';
+  | 'append-only-one-side'
+  | 'claim-offline-vs-central-earlier'
+  | 'claim-offline-vs-offline';
 
 interface CellExpectation {
   readonly outcome: OutcomeTag;
@@ -347,6 +352,29 @@ const CASES: Record<CaseName, Case> = {
     row: ROW_OUTCOME.merged,
     merged: comment(),
     cells: { body: { outcome: OUTCOME.clean, winner: 'both', value: 'LGTM', clock: null } },
+  },
+  // carol's claim reached the central at +5 s; bob claimed offline at +60 s (later in time), weakly: carol keeps it.
+  'claim-offline-vs-central-earlier': {
+    spec: ISSUES,
+    base: issue(),
+    ours: issue({ ...set('assignee', 'bob', weak(T0, 'bob')), ...set('status', 'in_progress', weak(T0, 'bob')) }),
+    theirs: issue({ ...set('assignee', 'carol', at(5_000, 0, 'carol')), ...set('status', 'in_progress', at(5_000, 0, 'carol')) }),
+    row: ROW_OUTCOME.merged,
+    merged: issue({ ...set('assignee', 'carol', at(5_000, 0, 'carol')), ...set('status', 'in_progress', at(5_000, 0, 'carol')) }),
+    cells: {
+      assignee: { outcome: OUTCOME.newestWins, winner: 'theirs', value: 'carol', clock: at(5_000, 0, 'carol') },
+      status: { outcome: OUTCOME.clean, winner: 'both', value: 'in_progress', clock: at(5_000, 0, 'carol') },
+    },
+  },
+  // Two offline claims of one issue: both weak over the same base; the actor orders them, the same way everywhere.
+  'claim-offline-vs-offline': {
+    spec: ISSUES,
+    base: issue(),
+    ours: issue(set('assignee', 'bob', weak(T0, 'bob'))),
+    theirs: issue(set('assignee', 'carol', weak(T0, 'carol'))),
+    row: ROW_OUTCOME.merged,
+    merged: issue(set('assignee', 'carol', weak(T0, 'carol'))),
+    cells: { assignee: { outcome: OUTCOME.newestWins, winner: 'theirs', value: 'carol', clock: weak(T0, 'carol') } },
   },
   'append-only-one-side': {
     spec: COMMENTS,

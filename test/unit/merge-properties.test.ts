@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { decideRow, type DecideOptions } from '../../src/merge/decide.js';
-import { compareHlc, compareStamp, decodeHlc, encodeHlc, receive, tick, tickAfter, DEFAULT_MAX_DRIFT_MS, ZERO_STATE, type Hlc, type HlcState } from '../../src/merge/hlc.js';
+import { compareHlc, compareStamp, decodeHlc, encodeHlc, receive, tick, tickAfter, weakAfter, DEFAULT_MAX_DRIFT_MS, ZERO_STATE, type Hlc, type HlcState } from '../../src/merge/hlc.js';
 import { OUTCOME } from '../../src/merge/outcome.js';
 import { COMMENTS, DEPENDENCIES, ISSUES, LABELS, clockColumn, type CellValue, type Row, type TableSpec } from '../../src/merge/tables.js';
 
@@ -460,5 +460,35 @@ describe('convergence', () => {
     expect(asObject(a.head.state)).toEqual(asObject(oracle(world.log, world.inserts)));
     expect(asObject(b.head.state)).toEqual(asObject(a.head.state));
     expect(asObject(c.head.state)).toEqual(asObject(a.head.state));
+  });
+});
+
+describe('claims (§13a): an offline claim never beats an ordinary overwrite of the same value', () => {
+  const actorArb = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,8}$/);
+  const hlcArb = fc.record({ wall: fc.integer({ min: 0, max: T + 1e9 }), counter: fc.integer({ min: 0, max: 999_999 }), actor: actorArb });
+  it('whatever the clocks, the central\'s claim wins the merge in either order, and the weak claim still beats the base', () => {
+    fc.assert(
+      fc.property(hlcArb, actorArb, actorArb, fc.record({ wall: fc.integer({ min: 0, max: T + 1e9 }), counter: fc.integer({ min: 0, max: 999_999 }) }), fc.integer({ min: 0, max: T + 1e9 }),
+        (base, offlineActor, centralActor, state, now) => {
+          const b = encodeHlc(base);
+          const weak = weakAfter(base, offlineActor);
+          const central = tickAfter(state, now, centralActor, base).stamp;
+          expect(compareHlc(weak, base)).toBeGreaterThan(0);
+          expect(compareHlc(central, weak)).toBeGreaterThan(0);
+          const row = (assignee: string | null, stamp: string): Row => {
+            const r: Record<string, CellValue> = { id: 'x', created_at: 'c', created_by: 'a' };
+            for (const c of ISSUES.clocked) { r[c] = c === 'assignee' ? assignee : c === 'status' ? 'open' : null; r[clockColumn(c)] = c === 'assignee' ? stamp : b; }
+            return r;
+          };
+          const baseRow = row(null, b);
+          const offline = row(`${offlineActor}-o`, encodeHlc(weak));
+          const decided = row(`${centralActor}-c`, encodeHlc(central));
+          for (const [o, t] of [[offline, decided], [decided, offline]] as const) {
+            expect(decideRow(ISSUES, baseRow, o, t, OPTS).merged?.assignee).toBe(`${centralActor}-c`);
+          }
+          expect(decideRow(ISSUES, baseRow, offline, baseRow, OPTS).merged?.assignee).toBe(`${offlineActor}-o`);
+        }),
+      params(),
+    );
   });
 });

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tick, tickAfter, decodeHlc, encodeHlc, receive, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
+import { tick, tickAfter, decodeHlc, encodeHlc, receive, weakAfter, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
 import { withFileLockSync } from '../dolt/file-lock.js';
 import { writeFileAtomic } from '../dolt/layout.js';
 
@@ -23,6 +23,8 @@ export interface Clock {
   next(after?: string | null): string;
   /** Merges stamps seen from other replicas. Returns how many were beyond the drift bound. */
   observe(stamps: Iterable<string>): number;
+  /** The weak stamp just above `after` (an offline claim; see hlc.ts weakAfter). The clock does not move. */
+  weak(after: string | null): string;
   /** Catches up with stamps other processes of this workspace persisted; called before a write's transaction. */
   refresh(): Promise<void>;
   /** Makes every stamp issued so far durable; called inside a write's transaction, before it commits. */
@@ -129,6 +131,10 @@ export class FileClock implements Clock {
     });
   }
 
+  weak(after: string | null): string {
+    return encodeHlc(weakAfter(after ? decodeHlc(after) : undefined, this.actor));
+  }
+
   refresh(): Promise<void> {
     return Promise.resolve(); // every next() reads the disk under the lock
   }
@@ -174,6 +180,10 @@ export class DaemonClock implements Clock {
     const r = observeInto(this.state, stamps, this.now());
     this.state = r.state;
     return r.clamped;
+  }
+
+  weak(after: string | null): string {
+    return encodeHlc(weakAfter(after ? decodeHlc(after) : undefined, this.actor));
   }
 
   async refresh(): Promise<void> {

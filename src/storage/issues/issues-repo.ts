@@ -207,14 +207,16 @@ export class IssuesRepo {
    * exactly one wins. A claim by the current holder changes nothing.
    * Across the fleet, src/transport/claim.ts runs this on the central's head.
    */
-  async claim(id: string): Promise<Issue & { changed: boolean }> {
+  async claim(id: string, opts: { offline?: boolean } = {}): Promise<Issue & { changed: boolean }> {
     const changed = await this.tx('claim failed', async (tx) => {
       const row = await this.rowOf(tx, id);
       const v = claimVerdict(row, this.actor);
       if (v.kind === 'held') return false;
       if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} ${v.reason}`, { id, assignee: v.holder, status: row.status });
-      const assigneeAt = this.ctx.clock.next(row.assignee_clk as string | null);
-      const statusAt = this.ctx.clock.next(row.status_clk as string | null);
+      // An offline claim is stamped weak: it loses to anything that reached the central since (MERGE_SPEC §13a).
+      const stamp = (after: string | null): string => (opts.offline ? this.ctx.clock.weak(after) : this.ctx.clock.next(after));
+      const assigneeAt = stamp(row.assignee_clk as string | null);
+      const statusAt = stamp(row.status_clk as string | null);
       const r = await exec(tx,
         "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND status IN ('open', 'in_progress') AND (assignee IS NULL OR assignee = '' OR assignee = ?)",
         [this.actor, assigneeAt, statusAt, id, this.actor]);
@@ -222,7 +224,7 @@ export class IssuesRepo {
         const now = await this.rowOf(tx, id);
         throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} is already claimed by ${String(now.assignee)}`, { id, assignee: now.assignee });
       }
-      await this.event(tx, id, 'claimed', statusAt, { changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] } });
+      await this.event(tx, id, 'claimed', this.ctx.clock.next(), { offline: opts.offline === true, changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] } });
       return true;
     });
     return { ...(await this.get(id)), changed };

@@ -156,7 +156,9 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
     await opts.clock.persist();
     const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
-    const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [message, authorOf(opts.clock.actor)]))[0];
+    // --allow-empty: a merge whose result equals HEAD (theirs' changes already here by another path)
+    // must still be recorded, with both parents, or the next sync would try the same merge again.
+    const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?, '--allow-empty')", [message, authorOf(opts.clock.actor)]))[0];
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
     await tx.commit();
     return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, commit: c?.hash ?? null };
