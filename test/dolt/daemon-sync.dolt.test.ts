@@ -43,9 +43,9 @@ afterAll(async () => {
 
 describe('automatic sync', () => {
   it('30 rapid writes become one commit pushed once, and the other workspace receives them with no command run there', async () => {
-    const fast = { 'sync.debounce_ms': '1000', 'sync.pull_interval_ms': '500' };
-    const a = await clone('auto-a', fast);
-    const b = await clone('auto-b', fast);
+    // A keeps the default debounce (5 s), so a loaded machine cannot split the 30 writes; B pulls often.
+    const a = await clone('auto-a');
+    const b = await clone('auto-b', { 'sync.pull_interval_ms': '500' });
     const before = await commitCount(a);
     for (let i = 0; i < 30; i++) await dok(a, ['create', `rapid ${String(i).padStart(2, '0')}`], central.env);
     const last = await until('A to sync the batch', async () => {
@@ -67,7 +67,9 @@ describe('automatic sync', () => {
     await dok(a, ['create', 'forced'], central.env);
     const r = (await dok(a, ['sync', '--force', '--json'], central.env)).json as Record<string, unknown>;
     for (const k of ['duration_ms', 'pulled', 'pushed', 'conflicts_resolved', 'retries']) expect(r).toHaveProperty(k);
-    expect(r).toMatchObject({ pushed: 1, writes: 1 });
+    // pushed counts commits: the batch's, plus a merge commit when others pushed meanwhile.
+    expect(r.writes).toBe(1);
+    expect(Number(r.pushed)).toBeGreaterThanOrEqual(1);
     expect((await status(a)).pending_writes).toBe(0);
     const bd = await dcli(a, ['sync', '--force'], central.env);
     expect(bd.code).toBe(0);
