@@ -74,13 +74,14 @@ export const METHODS = {
   }),
   'issue.claim': method({
     write: true,
-    params: z.strictObject({ id, offline: z.boolean().optional() }),
+    params: z.strictObject({ id, offline: z.boolean().optional(), lease_ms: z.number().int().min(1_000).max(30 * 86_400_000).optional() }),
     run: async (ctx, p) => {
+      const lease = p.lease_ms !== undefined ? { leaseMs: p.lease_ms } : {};
       // With a remote, the central decides (src/transport/claim.ts); --offline claims in this replica only.
-      if (!ctx.replica.config.remote) return { ...(await ctx.replica.issues.claim(p.id)), decided_by: 'local' };
-      if (p.offline === true) return { ...(await ctx.replica.issues.claim(p.id, { offline: true })), decided_by: 'local' };
+      if (!ctx.replica.config.remote) return { ...(await ctx.replica.issues.claim(p.id, lease)), decided_by: 'local' };
+      if (p.offline === true) return { ...(await ctx.replica.issues.claim(p.id, { ...lease, offline: true })), decided_by: 'local' };
       const { claimFleetWide } = await import('../transport/claim.js');
-      const r = await claimFleetWide(ctx.replica, p.id);
+      const r = await claimFleetWide(ctx.replica, p.id, lease);
       return { ...r.issue, decided_by: r.decided_by, races: r.races };
     },
   }),

@@ -19,7 +19,7 @@ import { checkReachable } from './reachability.js';
 import { backoffDelay, syncHoldingLock } from './sync.js';
 
 export interface ClaimResult {
-  readonly issue: Issue & { changed: boolean };
+  readonly issue: Issue & { changed: boolean; lease_until: string | null };
   readonly decided_by: 'central';
   /** Pushes that lost to another workspace's push before this one decided. */
   readonly races: number;
@@ -27,6 +27,8 @@ export interface ClaimResult {
 }
 
 export interface ClaimOptions {
+  /** The claim expires this long after it lands (`--lease`). */
+  readonly leaseMs?: number;
   readonly maxRaces?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -58,7 +60,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
     let pushedLocal = false;
     for (;;) {
       await fetchRemote(replica.db, creds.user);
-      const r = await claimOnRemoteHead(ctx, id);
+      const r = await claimOnRemoteHead(ctx, id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {});
       if (r.kind === 'absent') {
         // Not on the central yet (made here and not synced): send local work first, once.
         if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
@@ -78,7 +80,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
         throw new GravaError('GRAVA_E_CONFLICT', `${r.message} (decided by the central server)`, { id, assignee: r.holder, decided_by: 'central' });
       }
       const local = await replica.issues.get(id);
-      return { issue: { ...local, changed: r.kind === 'won' }, decided_by: 'central', races, duration_ms: Date.now() - started };
+      return { issue: { ...local, changed: r.kind === 'won', lease_until: r.issue.lease_until }, decided_by: 'central', races, duration_ms: Date.now() - started };
     }
   });
 }

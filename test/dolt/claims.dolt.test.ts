@@ -87,6 +87,31 @@ describe('fleet-wide claims', () => {
     }
   });
 
+  it('a claim with a lease can be taken by another agent once it expires, and ready lists it then', async () => {
+    const [holder, other] = [fleet[7]!, fleet[8]!];
+    const made = (await dok(holder, ['create', 'leased', '--json'], central.env)).json as IssueJson;
+    const bad = await dcli(holder, ['update', made.id, '--claim', '--lease', 'soon'], central.env);
+    expect(bad.code).toBe(2);
+    const claimed = (await dok(holder, ['update', made.id, '--claim', '--lease', '5s', '--json'], central.env)).json as IssueJson & { lease_until: string };
+    expect(claimed).toMatchObject({ assignee: 'agent7', decided_by: 'central' });
+    const until = Date.parse(claimed.lease_until);
+    expect(until).toBeGreaterThan(Date.now());
+    const early = await dcli(other, ['update', made.id, '--claim'], central.env);
+    if (Date.now() < until) {
+      expect(errorCode(early)).toBe('GRAVA_E_CONFLICT');
+      expect(early.stderr).toContain('agent7');
+      await dok(other, ['sync'], central.env);
+      expect(((await dok(other, ['ready', '--json'], central.env)).json as IssueJson[]).map((i) => i.id)).not.toContain(made.id);
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, until - Date.now()) + 200));
+    await dok(other, ['sync'], central.env);
+    expect(((await dok(other, ['ready', '--json'], central.env)).json as IssueJson[]).map((i) => i.id)).toContain(made.id);
+    const taken = (await dok(other, ['update', made.id, '--claim', '--json'], central.env)).json as IssueJson;
+    expect(taken).toMatchObject({ assignee: 'agent8', status: 'in_progress', changed: true });
+    await dok(holder, ['sync'], central.env);
+    expect(((await dok(holder, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee).toBe('agent8');
+  });
+
   it('an issue made here and not yet synced is sent first, then claimed at the central', async () => {
     const a = fleet[2]!;
     const made = (await dok(a, ['create', 'fresh', '--json'], central.env)).json as IssueJson;

@@ -121,3 +121,26 @@ describe('stamps of the daemon and of direct processes never collide', () => {
     expect(tickWithParity(ZERO_STATE, 5, 'a', undefined, PARITY.direct).stamp.counter).toBe(1);
   });
 });
+
+describe('claim rule (MERGE_SPEC §13a), with an injected clock', () => {
+  it('claimable, held, refused, and a lease that expires', async () => {
+    const { claimVerdict, unclaimVerdict, parseLease } = await import('../../src/storage/issues/claims.js');
+    const now = 1_800_000_000_000;
+    expect(claimVerdict({ assignee: null, status: 'open' }, 'a')).toEqual({ kind: 'claim' });
+    expect(claimVerdict({ assignee: '', status: 'in_progress' }, 'a')).toEqual({ kind: 'claim' });
+    expect(claimVerdict({ assignee: 'a', status: 'in_progress' }, 'a')).toEqual({ kind: 'held' });
+    expect(claimVerdict({ assignee: 'a', status: 'open' }, 'a')).toEqual({ kind: 'claim' });
+    expect(claimVerdict({ assignee: 'b', status: 'in_progress' }, 'a')).toMatchObject({ kind: 'refused', holder: 'b' });
+    expect(claimVerdict({ assignee: null, status: 'closed' }, 'a')).toMatchObject({ kind: 'refused', holder: null });
+    expect(claimVerdict({ assignee: null, status: 'blocked' }, 'a')).toMatchObject({ kind: 'refused' });
+    // b's lease runs until now + 1 s: refused before, claimable from the instant it expires.
+    expect(claimVerdict({ assignee: 'b', status: 'in_progress' }, 'a', { leaseUntil: now + 1_000, now })).toMatchObject({ kind: 'refused', holder: 'b' });
+    expect(claimVerdict({ assignee: 'b', status: 'in_progress' }, 'a', { leaseUntil: now + 1_000, now: now + 1_000 })).toEqual({ kind: 'claim' });
+    expect(claimVerdict({ assignee: 'b', status: 'closed' }, 'a', { leaseUntil: now, now: now + 5 })).toMatchObject({ kind: 'refused' });
+    expect(unclaimVerdict({ assignee: 'b' }, 'a', false)).toMatchObject({ kind: 'refused', holder: 'b' });
+    expect(unclaimVerdict({ assignee: 'b' }, 'a', true)).toEqual({ kind: 'unclaim' });
+    expect(unclaimVerdict({ assignee: null }, 'a', true)).toMatchObject({ kind: 'refused' });
+    expect([parseLease('30m'), parseLease('2h'), parseLease('1s'), parseLease('30d')]).toEqual([1_800_000, 7_200_000, 1_000, 2_592_000_000]);
+    for (const bad of ['0s', '31d', '10', 'm', '1.5h', '-3m', '']) expect(parseLease(bad), bad).toBeUndefined();
+  });
+});

@@ -73,11 +73,12 @@ export function registerIssues(program: Command): void {
     .option('-t, --type <type>', 'bug | feature | task | epic | chore')
     .option('-a, --assignee <name>', "assignee ('' to unassign)")
     .option('--claim', 'assign to yourself and start, only if nobody has it; with a remote the central decides (exactly one agent of the fleet wins)')
+    .option('--lease <duration>', 'with --claim: the claim expires after this long (30m, 2h, 1d); then another agent may claim it')
     .option('--offline', 'with --claim: claim in this replica only when the central is unreachable (a lost claim is reported at the next sync)')
     .option('--unclaim', 'give your claim back (assignee cleared, status open)')
     .option('--force', 'with --unclaim: take back anyone\'s claim')
     .addOption(jsonOption())
-    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; offline?: boolean; unclaim?: boolean; force?: boolean; json?: boolean }) => run(o, async (out) => {
+    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; lease?: string; offline?: boolean; unclaim?: boolean; force?: boolean; json?: boolean }) => run(o, async (out) => {
       const input: UpdateIssueInput = {
         ...(o.title !== undefined ? { title: o.title } : {}),
         ...(o.description !== undefined ? { description: o.description } : {}),
@@ -89,10 +90,16 @@ export function registerIssues(program: Command): void {
       const { GravaError } = await import('../../errors/grava-error.js');
       if ((o.claim || o.unclaim) && Object.keys(input).length > 0) throw new GravaError('GRAVA_E_USAGE', '--claim and --unclaim cannot be combined with other changes');
       if (o.claim && o.unclaim) throw new GravaError('GRAVA_E_USAGE', '--claim and --unclaim exclude each other');
-      if (o.offline && !o.claim) throw new GravaError('GRAVA_E_USAGE', '--offline goes with --claim');
+      if ((o.offline || o.lease !== undefined) && !o.claim) throw new GravaError('GRAVA_E_USAGE', '--offline and --lease go with --claim');
+      let leaseMs: number | undefined;
+      if (o.lease !== undefined) {
+        const { parseLease } = await import('../../storage/issues/claims.js');
+        leaseMs = parseLease(o.lease);
+        if (leaseMs === undefined) throw new GravaError('GRAVA_E_USAGE', `invalid --lease ${JSON.stringify(o.lease)}; use a number and a unit s, m, h or d (from 1s to 30d), for example 30m`);
+      }
       if (o.force && !o.unclaim) throw new GravaError('GRAVA_E_USAGE', '--force goes with --unclaim');
       if (!o.claim && !o.unclaim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim, --unclaim');
-      const issue = o.claim ? await call<Issue>('issue.claim', { id, offline: o.offline === true ? true : undefined })
+      const issue = o.claim ? await call<Issue>('issue.claim', { id, offline: o.offline === true ? true : undefined, lease_ms: leaseMs })
         : o.unclaim ? await call<Issue>('issue.unclaim', { id, force: o.force === true ? true : undefined })
           : await call<Issue>('issue.update', { id, ...input });
       out.data(issue, () => `Updated ${issueLine(issue)}`);

@@ -131,14 +131,22 @@ export class IssuesRepo {
   }
 
   /** Open issues that no unclosed issue blocks. */
+  /** Open issues, and issues in progress under an expired lease, that no unclosed issue blocks. */
   async ready(): Promise<Issue[]> {
     const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE}
-      WHERE i.deleted = 0 AND i.status = 'open' AND NOT EXISTS (
+      WHERE i.deleted = 0 AND i.status IN ('open', 'in_progress') AND NOT EXISTS (
         SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on
         WHERE d.issue_id = i.id AND d.deleted = 0 AND d.type = 'blocks' AND b.deleted = 0 AND b.status <> 'closed')
       ORDER BY i.priority, i.created_at, i.id`);
-    const labels = await this.labelsOf(this.db, r.map((x) => String(x.id)));
-    return r.map((x) => toIssue(x, labels.get(String(x.id)) ?? []));
+    const now = Date.now();
+    const ready: IssueRow[] = [];
+    for (const x of r) {
+      if (x.status === 'open') { ready.push(x); continue; }
+      const until = x.assignee ? await this.leaseOf(this.db, String(x.id), String(x.assignee)) : null;
+      if (until !== null && until <= now) ready.push(x);
+    }
+    const labels = await this.labelsOf(this.db, ready.map((x) => String(x.id)));
+    return ready.map((x) => toIssue(x, labels.get(String(x.id)) ?? []));
   }
 
   async create(input: CreateIssueInput): Promise<Issue> {
@@ -207,27 +215,49 @@ export class IssuesRepo {
    * exactly one wins. A claim by the current holder changes nothing.
    * Across the fleet, src/transport/claim.ts runs this on the central's head.
    */
-  async claim(id: string, opts: { offline?: boolean } = {}): Promise<Issue & { changed: boolean }> {
+  async claim(id: string, opts: { offline?: boolean; leaseMs?: number } = {}): Promise<Issue & { changed: boolean; lease_until: string | null }> {
+    let leaseUntil: string | null = null;
     const changed = await this.tx('claim failed', async (tx) => {
       const row = await this.rowOf(tx, id);
-      const v = claimVerdict(row, this.actor);
+      const now = Date.now();
+      const holderLease = row.assignee && row.assignee !== this.actor ? await this.leaseOf(tx, id, String(row.assignee)) : null;
+      const v = claimVerdict(row, this.actor, { leaseUntil: holderLease, now });
       if (v.kind === 'held') return false;
       if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} ${v.reason}`, { id, assignee: v.holder, status: row.status });
       // An offline claim is stamped weak: it loses to anything that reached the central since (MERGE_SPEC §13a).
       const stamp = (after: string | null): string => (opts.offline ? this.ctx.clock.weak(after) : this.ctx.clock.next(after));
       const assigneeAt = stamp(row.assignee_clk as string | null);
       const statusAt = stamp(row.status_clk as string | null);
+      // The condition repeats the verdict's: the holder seen above (an expired lease), nobody, or this actor.
       const r = await exec(tx,
-        "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND status IN ('open', 'in_progress') AND (assignee IS NULL OR assignee = '' OR assignee = ?)",
-        [this.actor, assigneeAt, statusAt, id, this.actor]);
+        "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND status IN ('open', 'in_progress') AND (assignee IS NULL OR assignee = '' OR assignee = ? OR assignee = ?)",
+        [this.actor, assigneeAt, statusAt, id, this.actor, row.assignee ?? '']);
       if (r.affectedRows !== 1) {
         const now = await this.rowOf(tx, id);
         throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} is already claimed by ${String(now.assignee)}`, { id, assignee: now.assignee });
       }
-      await this.event(tx, id, 'claimed', this.ctx.clock.next(), { offline: opts.offline === true, changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] } });
+      leaseUntil = opts.leaseMs !== undefined ? new Date(now + opts.leaseMs).toISOString() : null;
+      await this.event(tx, id, 'claimed', this.ctx.clock.next(), {
+        offline: opts.offline === true, lease_until: leaseUntil,
+        ...(holderLease !== null ? { expired_claim_of: row.assignee } : {}),
+        changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] },
+      });
       return true;
     });
-    return { ...(await this.get(id)), changed };
+    if (!changed) leaseUntil = await this.leaseOf(this.db, id, this.actor).then((ms) => (ms === null ? null : new Date(ms).toISOString()));
+    return { ...(await this.get(id)), changed, lease_until: leaseUntil };
+  }
+
+  /** When `holder`'s newest claim of the issue expires (ms), or null for a claim without a lease. */
+  private async leaseOf(db: Db | Tx, id: string, holder: string): Promise<number | null> {
+    const r = await rows<{ data: string }>(db, "SELECT data FROM events WHERE issue_id = ? AND kind = 'claimed' AND actor = ? ORDER BY at DESC LIMIT 1", [id, holder]);
+    if (!r[0]) return null;
+    try {
+      const until = (JSON.parse(r[0].data) as { lease_until?: string | null }).lease_until;
+      return until ? Date.parse(until) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Records an event about an issue (for example a lost claim found by a sync). */

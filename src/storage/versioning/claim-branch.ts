@@ -16,8 +16,8 @@ import type { Issue } from '../issues/issue-types.js';
 import { remoteError } from './remotes.js';
 
 export type RemoteClaim =
-  | { readonly kind: 'won'; readonly issue: Issue }
-  | { readonly kind: 'held'; readonly issue: Issue }
+  | { readonly kind: 'won'; readonly issue: Issue & { lease_until: string | null } }
+  | { readonly kind: 'held'; readonly issue: Issue & { lease_until: string | null } }
   | { readonly kind: 'refused'; readonly holder: string | null; readonly message: string }
   | { readonly kind: 'raced' }
   | { readonly kind: 'absent' };
@@ -38,16 +38,16 @@ export async function existsAt(db: Db, ref: string, id: string): Promise<boolean
 }
 
 /** One attempt at claiming `id` on `origin/main` (fetched by the caller). */
-export async function claimOnRemoteHead(ctx: ClaimContext, id: string): Promise<RemoteClaim> {
+export async function claimOnRemoteHead(ctx: ClaimContext, id: string, opts: { leaseMs?: number } = {}): Promise<RemoteClaim> {
   if (!(await existsAt(ctx.db, 'origin/main', id))) return { kind: 'absent' };
   const branch = `grava-claim-${randomBytes(6).toString('hex')}`;
   await exec(ctx.db, "CALL DOLT_BRANCH('-f', ?, 'origin/main')", [branch]);
   const onBranch = openDb(ctx.target, `${ctx.database}/${branch}`, 1);
   try {
     const repo = new IssuesRepo({ db: onBranch, clock: ctx.clock, prefix: ctx.prefix });
-    let claimed: Issue & { changed: boolean };
+    let claimed: Issue & { changed: boolean; lease_until: string | null };
     try {
-      claimed = await repo.claim(id);
+      claimed = await repo.claim(id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {});
     } catch (e) {
       const err = asGravaError(e);
       if (err.code !== 'GRAVA_E_CONFLICT') throw err;
