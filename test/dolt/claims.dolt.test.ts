@@ -6,7 +6,10 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCentral, type Central } from '../helpers/central.js';
-import { errorCode, testDir } from '../helpers/workspace.js';
+import { cli, errorCode, testDir } from '../helpers/workspace.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
+import { openReplica } from '../../src/storage/replica.js';
+import { rows } from '../../src/storage/dolt/db.js';
 import { dcli, dok } from '../helpers/daemon.js';
 import type { CliResult } from '../helpers/workspace.js';
 
@@ -37,7 +40,8 @@ async function raceFor(n: number, staggerMs: number): Promise<void> {
   const claimers = fleet.slice(0, n);
   const results: CliResult[] = await Promise.all(claimers.map(async (w, k) => {
     await new Promise((r) => setTimeout(r, (k * staggerMs) % 97));
-    return dcli(w, ['update', made.id, '--claim', '--json'], central.env);
+    // One claimer works in direct mode (no daemon): the same rule decides.
+    return k === 1 ? cli(w, ['update', made.id, '--claim', '--json'], central.env) : dcli(w, ['update', made.id, '--claim', '--json'], central.env);
   }));
   const winners = results.filter((r) => r.code === 0);
   expect(winners).toHaveLength(1);
@@ -138,6 +142,14 @@ describe('fleet-wide claims', () => {
     expect(offline.json).toMatchObject({ assignee: 'agent6', decided_by: 'local' });
     const s = (await dok(stale, ['sync', '--json'], central.env)).json as { lost_claims?: { id: string; holder: string }[] };
     expect(s.lost_claims).toEqual([{ id: made.id, holder: 'agent5' }]);
+    // ... and an event records it.
+    const r = await openReplica(workspacePaths(stale));
+    try {
+      const ev = await rows<{ data: string }>(r.db, "SELECT data FROM events WHERE issue_id = ? AND kind = 'claim_lost'", [made.id]);
+      expect(ev.map((e) => JSON.parse(e.data) as unknown)).toEqual([{ holder: 'agent5', actor: 'agent6' }]);
+    } finally {
+      await r.close();
+    }
     for (const w of [stale, winner]) {
       await dok(w, ['sync'], central.env);
       expect(((await dok(w, ['show', made.id, '--json'], central.env)).json as IssueJson).assignee).toBe('agent5');
