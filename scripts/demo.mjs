@@ -105,13 +105,17 @@ async function main() {
   let since = Date.now();
   await appears('bob', "alice's two issues and their dependency", since, async () => (await json(ws.bob, ['ready'])).some((i) => i.id === design.id));
 
-  step('bob sees what is ready, and claims it');
+  step('bob sees what is ready, and claims it (a claim is decided by the central: one agent wins)');
   say('bob', 'ready');
   await grava(ws.bob, ['ready']);
   say('bob', `update ${design.id} --claim`);
   await grava(ws.bob, ['update', design.id, '--claim']);
-  since = Date.now();
-  await appears('alice', "bob's claim", since, async () => (await json(ws.alice, ['show', design.id])).assignee === 'bob');
+  say('alice', `update ${design.id} --claim      # too late: the central already gave it to bob`);
+  const late = await grava(ws.alice, ['update', design.id, '--claim'], { quiet: true }).then(() => null, (e) => e.message.split('\n').find((l) => l.startsWith('GRAVA_E_')));
+  if (!late?.startsWith('GRAVA_E_CONFLICT')) throw new Error('alice\'s late claim should have been refused');
+  process.stdout.write(`    ${late}\n`);
+  const mine = await json(ws.alice, ['show', design.id]);
+  process.stdout.write(`    -> alice's replica already shows the holder: ${mine.assignee} (${mine.status})\n`);
 
   step('both edit the same issue within one debounce window');
   say('alice', `update ${impl.id} --title "Implement login (OAuth)"      # earlier`);
