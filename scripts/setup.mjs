@@ -32,6 +32,8 @@ if (!existsSync(stamp) || mtime(join(root, 'package-lock.json')) > mtime(stamp))
 // 2. TypeScript
 say('building TypeScript');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+say('bundling the CLI');
+run(process.execPath, [join(root, 'scripts', 'bundle.mjs')]);
 
 // 3. Dolt
 const pin = readPin(root);
