@@ -52,6 +52,18 @@ export interface MutationContext {
 export class IssuesRepo {
   constructor(private readonly ctx: MutationContext) {}
 
+  /** The table's size as last counted, and when (ms); it only sets the id length, so it may be a little stale. */
+  private knownCount: number | undefined;
+  private countedAt = 0;
+
+  private async issueCount(tx: Tx): Promise<number> {
+    if (this.knownCount === undefined || Date.now() - this.countedAt > 2_000) {
+      this.knownCount = Number((await rows<{ n: number }>(tx, 'SELECT COUNT(*) AS n FROM issues'))[0]?.n ?? 0);
+      this.countedAt = Date.now();
+    }
+    return this.knownCount;
+  }
+
   private get db(): Db {
     return this.ctx.db;
   }
@@ -157,16 +169,25 @@ export class IssuesRepo {
     const assignee = input.assignee === undefined ? null : validAssignee(input.assignee);
     const labels = [...new Set((input.labels ?? []).map(validLabel))];
     const row = await this.tx('create failed', async (tx) => {
-      const count = Number((await rows<{ n: number }>(tx, 'SELECT COUNT(*) AS n FROM issues'))[0]?.n ?? 0);
-      let len = idLength(count, this.ctx.minIdLength);
-      let newId = hashId(this.ctx.prefix, len, this.actor, Date.now());
-      while ((await rows(tx, 'SELECT 1 FROM issues WHERE id = ?', [newId])).length > 0) newId = hashId(this.ctx.prefix, ++len, this.actor, Date.now());
+      let len = idLength(await this.issueCount(tx), this.ctx.minIdLength);
       const at = this.ctx.clock.next();
       const createdAt = iso(stampWall(at) ?? Date.now());
-      const values: Record<string, unknown> = { id: newId, created_at: createdAt, created_by: this.actor, title, description, status: 'open', priority, type, assignee, close_reason: null, deleted: 0 };
+      const values: Record<string, unknown> = { id: '', created_at: createdAt, created_by: this.actor, title, description, status: 'open', priority, type, assignee, close_reason: null, deleted: 0 };
       for (const c of ISSUES.clocked) values[clockColumn(c)] = at;
       const cols = Object.keys(values);
-      await exec(tx, `INSERT INTO issues (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, Object.values(values));
+      // The primary key is the collision check: a taken id fails the INSERT, and a longer one is drawn.
+      for (;;) {
+        values.id = hashId(this.ctx.prefix, len, this.actor, Date.now());
+        try {
+          await exec(tx, `INSERT INTO issues (${cols.map((c) => `\`${c}\``).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`, Object.values(values));
+          break;
+        } catch (e) {
+          if ((e as { errno?: number }).errno !== 1062 || len >= 16) throw e;
+          len++;
+        }
+      }
+      this.knownCount = (this.knownCount ?? 0) + 1;
+      const newId = String(values.id);
       for (const label of labels) await exec(tx, 'INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES (?, ?, ?, ?, 0, ?)', [newId, label, createdAt, this.actor, at]);
       await this.event(tx, newId, 'created', at, { title, priority, type, assignee, labels });
       return values as IssueRow;
