@@ -105,7 +105,7 @@ describe('daemon lifecycle', () => {
     await dok(root, ['daemon', 'stop']);
     expect(daemonPids(root)).toEqual([]);
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => dcli(root, ['create', `racer ${i}`, '--json'])));
-    expect(results.map((r) => r.code)).toEqual(Array(10).fill(0));
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('')).toEqual(Array(10).fill(0));
     expect(daemonPids(root)).toHaveLength(1);
     const list = (await dok(root, ['list', '--json'])).json as unknown[];
     expect(list).toHaveLength(10);

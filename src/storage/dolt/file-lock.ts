@@ -3,7 +3,8 @@
 // process) is stale; taking it over is itself guarded, so two processes that
 // find the same stale lock never both end up holding it.
 
-import { openSync, closeSync, writeSync, readFileSync, unlinkSync, statSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { GravaError } from '../../errors/grava-error.js';
 import { isAlive, processStartTime, sleep } from './process-util.js';
 
@@ -13,15 +14,24 @@ function ownerToken(): string {
   return `${process.pid} ${processStartTime(process.pid) ?? ''}`.trim();
 }
 
+/**
+ * Creates the lock file with its owner token in one step: the token is
+ * written to a private temp file, which is then hard-linked to `path` (link
+ * fails if `path` exists, like O_EXCL). A plain O_EXCL create left an empty
+ * file for a moment, which a concurrent process judged stale and removed:
+ * two CLI processes then both "held" the daemon's start lock.
+ */
 function tryCreate(path: string): boolean {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, ownerToken(), { mode: 0o600 });
   try {
-    const fd = openSync(path, 'wx', 0o600);
-    writeSync(fd, ownerToken());
-    closeSync(fd);
+    linkSync(tmp, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     return false;
+  } finally {
+    unlinkQuietly(tmp);
   }
 }
 
@@ -45,7 +55,10 @@ function attempt(path: string): true | 'owner' | 'retry' {
   if (tryCreate(path)) return true;
   const token = readToken(path);
   if (token === undefined) return 'retry';
-  if (ownerAlive(token)) return 'owner';
+  // An empty lock file is one being written by an older grava: stale only once it is old.
+  if (token.trim() === '') {
+    try { if (Date.now() - statSync(path).mtimeMs < GUARD_STALE_MS) return 'owner'; } catch { return 'retry'; }
+  } else if (ownerAlive(token)) return 'owner';
   const guard = `${path}.takeover`;
   if (!tryCreate(guard)) {
     try { if (Date.now() - statSync(guard).mtimeMs > GUARD_STALE_MS) unlinkQuietly(guard); } catch { /* gone */ }
