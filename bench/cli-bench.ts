@@ -25,7 +25,8 @@ export interface CliBenchResult {
   server_peak_rss_mb: number;
 }
 
-function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+/** A field of /proc/<pid>/status in MiB. */
+export function procStatusMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }

@@ -18,6 +18,7 @@ import { openReplica } from '../src/storage/replica.js';
 import { rows } from '../src/storage/dolt/db.js';
 import { startCentralAt } from '../test/helpers/central-core.js';
 import { summarize, fmt, type Summary } from './stats.js';
+import { procStatusMb } from './cli-bench.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -52,10 +53,7 @@ async function wall(cmd: string[], cwd: string): Promise<number> {
   return performance.now() - t;
 }
 
-function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
+const rssMb = (pid: number, field: 'VmRSS' | 'VmHWM'): number => Math.round(procStatusMb(pid, field));
 
 async function status(cwd: string): Promise<Record<string, unknown>> {
   return JSON.parse(await grava(cwd, ['daemon', 'status', '--json'])) as Record<string, unknown>;

@@ -8,7 +8,8 @@ import type { WorkspacePaths } from '../storage/dolt/layout.js';
 import { RpcClient } from '../transport/rpc-client.js';
 import { buildVersion } from '../transport/version.js';
 
-async function tryConnect(paths: WorkspacePaths): Promise<RpcClient | undefined> {
+/** A connection to the daemon of this build's socket, or undefined when none listens. */
+export async function tryConnect(paths: WorkspacePaths): Promise<RpcClient | undefined> {
   try {
     return await RpcClient.connect(paths.daemonSocket, { version: buildVersion(), timeoutMs: 2_000 });
   } catch (e) {

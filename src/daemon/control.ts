@@ -9,35 +9,16 @@
 // one daemon: the second exits at once.
 
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { openSync, closeSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { packageRoot } from '../storage/dolt/dolt-binary.js';
 import { lockHolder, withFileLock } from '../storage/dolt/file-lock.js';
 import type { WorkspacePaths } from '../storage/dolt/layout.js';
 import { isAlive, readTail, waitFor } from '../storage/dolt/process-util.js';
 import { RpcClient } from '../transport/rpc-client.js';
 import { buildVersion } from '../transport/version.js';
-
-/** bin/grava.js of this installation (src/, dist/ or dist-bench/ inside it). */
-function gravaBin(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'bin', 'grava.js'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new GravaError('GRAVA_E_INTERNAL', 'cannot find bin/grava.js of this grava installation');
-    dir = parent;
-  }
-  return join(dir, 'bin', 'grava.js');
-}
-
-async function tryConnect(paths: WorkspacePaths): Promise<RpcClient | undefined> {
-  try {
-    return await RpcClient.connect(paths.daemonSocket, { version: buildVersion(), timeoutMs: 2_000 });
-  } catch (e) {
-    if ((asGravaError(e).data as { notRunning?: boolean } | undefined)?.notRunning) return undefined;
-    throw e;
-  }
-}
+import { tryConnect } from './client.js';
 
 /** The daemon's version and pid, or undefined when none answers. */
 export async function health(paths: WorkspacePaths): Promise<{ version: string; pid: number } | undefined> {
@@ -63,16 +44,21 @@ export async function startDaemon(paths: WorkspacePaths, opts: { timeoutMs?: num
     const out = openSync(paths.daemonOut, 'a', 0o600);
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.GRAVA_NO_DAEMON;
-    const child = spawn(process.execPath, [gravaBin(), 'daemon', 'run'], { cwd: paths.root, detached: true, stdio: ['ignore', out, out], env });
+    const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'grava.js'), 'daemon', 'run'], { cwd: paths.root, detached: true, stdio: ['ignore', out, out], env });
     closeSync(out);
     child.unref();
     const pid = child.pid;
     if (pid === undefined) throw new GravaError('GRAVA_E_DAEMON', 'could not start the daemon process');
     let exited = false;
     child.once('exit', () => { exited = true; });
-    const ok = await waitFor(async () => exited || (await health(paths))?.version === buildVersion(), opts.timeoutMs ?? 90_000, 25);
-    const answered = await health(paths);
-    if (ok && answered?.version === buildVersion()) return { pid: answered.pid, started: answered.pid === pid };
+    let answered: { version: string; pid: number } | undefined;
+    await waitFor(async () => {
+      answered = await health(paths);
+      return exited || answered?.version === buildVersion();
+    }, opts.timeoutMs ?? 90_000, 25);
+    // A daemon that exited at once because another one won the race is fine if that one answers.
+    if (exited && answered?.version !== buildVersion()) answered = await health(paths);
+    if (answered?.version === buildVersion()) return { pid: answered.pid, started: answered.pid === pid };
     const tail = readTail(paths.daemonOut, 600).split('\n').filter(Boolean).slice(-2).join(' | ');
     throw new GravaError('GRAVA_E_DAEMON', `the daemon did not start${exited ? ' (it exited)' : ''}; see ${paths.daemonLog}${tail ? `: ${tail}` : ''}`);
   }, 120_000);
@@ -114,18 +100,6 @@ export async function stopDaemon(paths: WorkspacePaths, opts: { timeoutMs?: numb
   return { stopped, pid, killed, server };
 }
 
-export interface StoppedStatus {
-  readonly running: false;
-  readonly pid: null;
-  readonly socket: string;
-  readonly version: string;
-  readonly uptime_ms: null;
-  readonly pending_writes: null;
-  readonly debounce_ms: null;
-  readonly next_sync_at: null;
-  readonly last_sync: null;
-}
-
 export async function daemonStatus(paths: WorkspacePaths): Promise<Record<string, unknown>> {
   const c = await tryConnect(paths).catch(() => undefined);
   if (c) {
@@ -135,6 +109,5 @@ export async function daemonStatus(paths: WorkspacePaths): Promise<Record<string
       return { running: true, pid: h?.pid ?? null, socket: paths.daemonSocket, version: h?.version ?? null, stale_build: true, cli_version: buildVersion() };
     } finally { c.close(); }
   }
-  const stopped: StoppedStatus = { running: false, pid: null, socket: paths.daemonSocket, version: buildVersion(), uptime_ms: null, pending_writes: null, debounce_ms: null, next_sync_at: null, last_sync: null };
-  return { ...stopped };
+  return { running: false, pid: null, socket: paths.daemonSocket, version: buildVersion(), uptime_ms: null, pending_writes: null, debounce_ms: null, next_sync_at: null, last_sync: null };
 }

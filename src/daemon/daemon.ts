@@ -31,7 +31,6 @@ export interface DaemonState {
 }
 
 export type CycleSummary = SyncResult | { duration_ms: number; pulled: 0; pushed: 0; conflicts_resolved: 0; retries: 0; noop: boolean; local_commit: string | null };
-// Lost claims seen by recent cycles stay in status until a later cycle without any.
 
 export interface DaemonOptions {
   readonly paths: WorkspacePaths;
@@ -133,13 +132,14 @@ export class Daemon {
 
   private logCycle(r: CycleRecord<CycleSummary>): void {
     const res = r.result;
+    const lost = res && 'lost_claims' in res ? res.lost_claims : [];
     const fields = {
       reason: r.reason, writes: r.writes, duration_ms: r.duration_ms,
       ...(res ? { pulled: res.pulled, pushed: res.pushed, conflicts_resolved: res.conflicts_resolved, retries: res.retries, noop: res.noop } : {}),
       ...(r.error ? { error: r.error } : {}),
-      ...(res && 'lost_claims' in res && res.lost_claims.length > 0 ? { lost_claims: res.lost_claims } : {}),
+      ...(lost.length > 0 ? { lost_claims: lost } : {}),
     };
-    if (res && 'lost_claims' in res && res.lost_claims.length > 0) this.o.log.warn({ lost_claims: res.lost_claims }, 'a claim made here was lost to another agent');
+    if (lost.length > 0) this.o.log.warn({ lost_claims: lost }, 'a claim made here was lost to another agent');
     if (r.error) this.o.log.warn(fields, 'sync failed');
     else if (res?.noop) this.o.log.debug(fields, 'sync (nothing to do)');
     else this.o.log.info(fields, 'sync');

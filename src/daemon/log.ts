@@ -32,8 +32,3 @@ export function fileLogger(path: string, opts: { maxBytes?: number; keep?: numbe
     }),
   };
 }
-
-/** A logger that drops everything (tests). */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}

@@ -127,7 +127,3 @@ export function weakAfter(after: Hlc | undefined, actor: string): Hlc {
     ? { wall, counter: counter + 1, actor: `${WEAK_ACTOR_PREFIX}${actor}` }
     : { wall: wall + 1, counter: 0, actor: `${WEAK_ACTOR_PREFIX}${actor}` };
 }
-
-export function isWeakStamp(stamp: Hlc): boolean {
-  return stamp.actor.startsWith(WEAK_ACTOR_PREFIX);
-}

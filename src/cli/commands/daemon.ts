@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { jsonOption, run } from '../run.js';
-import { call, daemonDisabled } from '../context.js';
+import { daemonDisabled } from '../context.js';
 
 function when(iso: unknown): string {
   return typeof iso === 'string' ? iso : '-';
@@ -95,8 +95,13 @@ async function settingsCall<T>(method: string, params: Record<string, unknown>):
   const { requireWorkspace } = await import('../../storage/dolt/layout.js');
   const paths = requireWorkspace();
   if (!daemonDisabled()) {
-    const { health } = await import('../../daemon/control.js');
-    if (await health(paths)) return call<T>(method, params);
+    const { callDaemon } = await import('../../daemon/client.js');
+    const { asGravaError } = await import('../../errors/grava-error.js');
+    try {
+      return (await callDaemon(paths, method, params, { autoStart: false })) as T;
+    } catch (e) {
+      if (!(asGravaError(e).data as { notRunning?: boolean } | undefined)?.notRunning) throw e;
+    }
   }
   const s = await import('../../daemon/settings.js');
   const p = params as { key: string; value: string };

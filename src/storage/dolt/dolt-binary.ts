@@ -27,7 +27,7 @@ export interface DoltBinary {
 }
 
 /** The grava checkout or package this code runs from (src/, dist/ or dist-bench/ inside it). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'tools', 'dolt', 'dolt.json'))) {
     const parent = dirname(dir);

@@ -89,11 +89,6 @@ export class FileClock implements Clock {
     this.state = this.loadBoth();
   }
 
-  /** The high-water mark of one clock file. */
-  static load(path: string): HlcState {
-    return loadSync(path);
-  }
-
   private loadBoth(): HlcState {
     const own = loadSync(this.path);
     return this.daemonPath ? newer(own, loadSync(this.daemonPath)) : own;
@@ -164,10 +159,6 @@ export class DaemonClock implements Clock {
   static async open(path: string, directPath: string, actor: string, now: () => number = Date.now): Promise<DaemonClock> {
     const start = newer(await loadAsync(path), await loadAsync(directPath));
     return new DaemonClock(path, directPath, actor, now, start);
-  }
-
-  get highWater(): HlcState {
-    return this.state;
   }
 
   next(after?: string | null): string {

@@ -151,12 +151,12 @@ export class IssuesRepo {
         WHERE d.issue_id = i.id AND d.deleted = 0 AND d.type = 'blocks' AND b.deleted = 0 AND b.status <> 'closed')
       ORDER BY i.priority, i.created_at, i.id`);
     const now = Date.now();
-    const ready: IssueRow[] = [];
-    for (const x of r) {
-      if (x.status === 'open') { ready.push(x); continue; }
-      const until = x.assignee ? await this.leaseOf(this.db, String(x.id), String(x.assignee)) : null;
-      if (until !== null && until <= now) ready.push(x);
-    }
+    const leases = await this.leasesOf(this.db, r.filter((x) => x.status !== 'open' && x.assignee));
+    const ready = r.filter((x) => {
+      if (x.status === 'open') return true;
+      const until = leases.get(String(x.id)) ?? null;
+      return until !== null && until <= now;
+    });
     const labels = await this.labelsOf(this.db, ready.map((x) => String(x.id)));
     return ready.map((x) => toIssue(x, labels.get(String(x.id)) ?? []));
   }
@@ -271,14 +271,23 @@ export class IssuesRepo {
 
   /** When `holder`'s newest claim of the issue expires (ms), or null for a claim without a lease. */
   private async leaseOf(db: Db | Tx, id: string, holder: string): Promise<number | null> {
-    const r = await rows<{ data: string }>(db, "SELECT data FROM events WHERE issue_id = ? AND kind = 'claimed' AND actor = ? ORDER BY at DESC LIMIT 1", [id, holder]);
-    if (!r[0]) return null;
-    try {
-      const until = (JSON.parse(r[0].data) as { lease_until?: string | null }).lease_until;
-      return until ? Date.parse(until) : null;
-    } catch {
-      return null;
+    return (await this.leasesOf(db, [{ id, assignee: holder }])).get(id) ?? null;
+  }
+
+  /** For each issue, when its assignee's newest claim expires (ms, or null without a lease): one query for all. */
+  private async leasesOf(db: Db | Tx, issues: readonly IssueRow[]): Promise<Map<string, number | null>> {
+    const out = new Map<string, number | null>();
+    if (issues.length === 0) return out;
+    const holder = new Map(issues.map((x) => [String(x.id), String(x.assignee)]));
+    const r = await rows<{ issue_id: string; actor: string; data: string }>(db,
+      `SELECT issue_id, actor, data FROM events WHERE kind = 'claimed' AND issue_id IN (${issues.map(() => '?').join(', ')}) ORDER BY at DESC`, [...holder.keys()]);
+    for (const e of r) {
+      if (out.has(e.issue_id) || holder.get(e.issue_id) !== e.actor) continue;
+      let until: string | null | undefined;
+      try { until = (JSON.parse(e.data) as { lease_until?: string | null }).lease_until; } catch { until = null; }
+      out.set(e.issue_id, until ? Date.parse(until) : null);
     }
+    return out;
   }
 
   /** Records an event about an issue (for example a lost claim found by a sync). */
