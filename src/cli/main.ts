@@ -5,7 +5,8 @@
 
 import { Command, CommanderError } from 'commander';
 import { EXIT } from '../errors/grava-error.js';
-import { oneLine } from './output.js';
+import { oneLine, printError } from './output.js';
+import { dialectFor, type Dialect } from './dialect.js';
 import { setNoDaemon } from './context.js';
 
 type Register = (program: Command) => void;
@@ -43,7 +44,7 @@ export function buildProgram(groups: readonly Register[]): Command {
     .showSuggestionAfterError(true)
     .configureOutput({
       // Usage errors become one line with a stable code: `GRAVA_E_USAGE: ...`.
-      outputError: (str, write) => write(`GRAVA_E_USAGE: ${oneLine(str.replace(/^error:\s*/, '').trim())}\n`),
+      outputError: (str, write) => write(`GRAVA_E_USAGE: ${oneLine(str.replace(/^error:\s*/, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
     })
     .option('--no-daemon', 'work directly against the workspace server, without starting or using a daemon (also GRAVA_NO_DAEMON=1)')
     .exitOverride();
@@ -59,6 +60,17 @@ export function buildProgram(groups: readonly Register[]): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  let dialect: Dialect;
+  try {
+    dialect = dialectFor(argv[1], process.env);
+  } catch (e) {
+    return printError(e, false).exitCode;
+  }
+  if (dialect === 'beads') return (await import('./beads/main.js')).beadsMain(argv);
+  return gravaMain(argv);
+}
+
+async function gravaMain(argv: string[]): Promise<number> {
   // --no-daemon may come anywhere on the line; it is taken out before commander sees the command's own flags.
   const rest = argv.slice(2);
   if (rest.includes('--no-daemon')) {

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { GravaError } from '../errors/grava-error.js';
 import type { Replica } from '../storage/replica.js';
 import type { SyncResult } from '../transport/sync.js';
+import type { Issue, ListFilter } from '../storage/issues/issue-types.js';
 import { getSetting, listSettings, setSetting, type SettingView } from './settings.js';
 
 export interface MethodContext {
@@ -31,39 +32,57 @@ function method<S extends z.ZodType>(m: Method<S>): Method<S> {
 const id = z.string().max(200);
 const text = z.string().max(1_000_000);
 const none = z.strictObject({});
+const names = z.array(z.string().max(200)).max(100);
+
+/** The fields of schema version 3; null clears one. */
+const extras = {
+  design: text.nullable().optional(), acceptance_criteria: text.nullable().optional(), notes: text.nullable().optional(),
+  external_ref: z.string().max(1000).nullable().optional(), estimated_minutes: z.number().int().nullable().optional(),
+  due_at: z.string().max(100).nullable().optional(), defer_until: z.string().max(100).nullable().optional(),
+};
+
+const listFilter = z.strictObject({
+  status: z.string().max(100).optional(), statuses: names.optional(), assignee: z.string().max(200).optional(), unassigned: z.boolean().optional(),
+  label: z.string().max(200).optional(), labels: names.optional(), labels_any: names.optional(), priorities: z.array(z.number().int()).max(10).optional(),
+  types: names.optional(), parent: id.optional(), query: z.string().max(1000).optional(), limit: z.number().int().min(0).optional(),
+  /** Adds beads' relation counts and parent to each issue. */
+  with_counts: z.boolean().optional(),
+});
+
+/** The object without its undefined entries (the storage inputs use exact optional types). */
+function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+}
+
+async function withCounts(ctx: MethodContext, p: z.infer<typeof listFilter>, query: (f: ListFilter) => Promise<Issue[]>): Promise<unknown[]> {
+  const { with_counts: counts, ...filter } = p;
+  const issues = await query(defined(filter));
+  if (counts !== true) return issues;
+  const c = await ctx.replica.issues.counts(issues.map((i) => i.id));
+  return issues.map((i) => ({ ...i, ...c.get(i.id) }));
+}
 
 export const METHODS = {
   'issue.create': method({
     write: true,
     params: z.strictObject({
       title: text, description: text.optional(), priority: z.number().int().optional(), type: z.string().max(100).optional(),
-      assignee: z.string().max(200).optional(), labels: z.array(z.string().max(200)).max(1000).optional(),
+      assignee: z.string().max(200).optional(), labels: z.array(z.string().max(200)).max(1000).optional(), status: z.string().max(100).optional(),
+      ...extras,
+      dependencies: z.array(z.strictObject({ depends_on: id, type: z.string().max(100) })).max(1000).optional(),
     }),
-    run: (ctx, p) => ctx.replica.issues.create({
-      title: p.title,
-      ...(p.description !== undefined ? { description: p.description } : {}),
-      ...(p.priority !== undefined ? { priority: p.priority } : {}),
-      ...(p.type !== undefined ? { type: p.type } : {}),
-      ...(p.assignee !== undefined ? { assignee: p.assignee } : {}),
-      ...(p.labels !== undefined ? { labels: p.labels } : {}),
-    }),
+    run: (ctx, p) => ctx.replica.issues.create(defined(p)),
   }),
   'issue.show': method({ write: false, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.show(p.id) }),
-  'issue.list': method({
-    write: false,
-    params: z.strictObject({ status: z.string().max(100).optional(), assignee: z.string().max(200).optional(), label: z.string().max(200).optional() }),
-    run: (ctx, p) => ctx.replica.issues.list({
-      ...(p.status !== undefined ? { status: p.status } : {}),
-      ...(p.assignee !== undefined ? { assignee: p.assignee } : {}),
-      ...(p.label !== undefined ? { label: p.label } : {}),
-    }),
-  }),
-  'issue.ready': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.ready() }),
+  'issue.list': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(ctx, p, (f) => ctx.replica.issues.list(f)) }),
+  'issue.ready': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(ctx, p, (f) => ctx.replica.issues.ready(f)) }),
+  'issue.blocked': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.blocked() }),
+  'issue.stats': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.stats() }),
   'issue.update': method({
     write: true,
     params: z.strictObject({
       id, title: text.optional(), description: text.optional(), status: z.string().max(100).optional(), priority: z.number().int().optional(),
-      type: z.string().max(100).optional(), assignee: z.string().max(200).nullable().optional(),
+      type: z.string().max(100).optional(), assignee: z.string().max(200).nullable().optional(), ...extras, append_notes: text.optional(),
     }),
     run: (ctx, p) => {
       const { id: issueId, ...rest } = p;
@@ -88,7 +107,11 @@ export const METHODS = {
   'issue.unclaim': method({ write: true, params: z.strictObject({ id, force: z.boolean().optional() }), run: (ctx, p) => ctx.replica.issues.unclaim(p.id, p.force === true) }),
   'issue.close': method({ write: true, params: z.strictObject({ id, reason: text.optional() }), run: (ctx, p) => ctx.replica.issues.close(p.id, p.reason) }),
   'issue.reopen': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.reopen(p.id) }),
-  'issue.delete': method({ write: true, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.delete(p.id) }),
+  'issue.delete': method({
+    write: true,
+    params: z.strictObject({ id, unlink: z.boolean().optional() }),
+    run: (ctx, p) => ctx.replica.issues.delete(p.id, { unlink: p.unlink === true }),
+  }),
   'dep.add': method({
     write: true,
     params: z.strictObject({ id, depends_on: id, type: z.string().max(100).optional() }),

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   GRAVA_E_DAEMON_VERSION: 'the daemon runs another build of grava than this CLI',
   GRAVA_E_PROTOCOL: 'a malformed request to the daemon (bad frame, unknown method or wrong params)',
   GRAVA_E_SHUTTING_DOWN: 'the daemon is stopping and accepts no new work',
+  GRAVA_E_UNSUPPORTED: 'a beads command or flag that grava does not have (bd dialect)',
   GRAVA_E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -30,7 +30,11 @@ export function clockColumn(column: string): string {
 export const ISSUES: TableSpec = {
   name: 'issues',
   pk: ['id'],
-  clocked: ['title', 'description', 'status', 'priority', 'type', 'assignee', 'close_reason', 'deleted'],
+  clocked: [
+    'title', 'description', 'status', 'priority', 'type', 'assignee', 'close_reason', 'deleted',
+    // Schema version 3: the fields agents write through the beads dialect.
+    'design', 'acceptance_criteria', 'notes', 'external_ref', 'estimated_minutes', 'due_at', 'defer_until',
+  ],
   immutable: ['created_at', 'created_by'],
   appendOnly: false,
 };

@@ -107,7 +107,8 @@ describe('explainRow', () => {
     const ours = issue({ title: 'A', title_clk: s(1, 0, 'alice') });
     const theirs = issue({ title: 'B', title_clk: s(2, 0, 'bob'), status: 'closed', status_clk: s(2, 1, 'bob') });
     const lines = explainRow(decideRow(ISSUES, base, ours, theirs, NOW));
-    expect(lines[0]).toBe('issues[id=bd-1]: merged cell by cell: 2 changed (1 conflicting), 8 unchanged');
+    // Every other cell of the row (clocked and immutable) is unchanged.
+    expect(lines[0]).toBe(`issues[id=bd-1]: merged cell by cell: 2 changed (1 conflicting), ${ISSUES.clocked.length + ISSUES.immutable.length - 2} unchanged`);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^issues\[id=bd-1\]\.title: both sides changed it; theirs "B" .* so theirs wins$/);
     expect(lines[2]).toMatch(/^issues\[id=bd-1\]\.status: only theirs changed it: "status v0" → "closed"/);

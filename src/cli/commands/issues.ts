@@ -109,11 +109,11 @@ export function registerIssues(program: Command): void {
     .command('close')
     .description('close an issue')
     .argument('<id>')
-    .option('-r, --reason <text>', 'why it is closed')
+    .option('-r, --reason <text>', 'why it is closed (default "Closed"); closing a closed issue keeps its first reason')
     .addOption(jsonOption())
     .action(async (id: string, o: { reason?: string; json?: boolean }) => run(o, async (out) => {
-      const issue = await call<Issue>('issue.close', { id, reason: o.reason });
-      out.data(issue, () => `Closed ${issue.id}: ${oneLine(issue.title)}`);
+      const issue = await call<Issue & { changed: boolean }>('issue.close', { id, reason: o.reason });
+      out.data(issue, () => (issue.changed ? `Closed ${issue.id}: ${oneLine(issue.title)}` : `${issue.id} was already closed (reason kept: ${oneLine(issue.close_reason ?? '')})`));
     }));
 
   program

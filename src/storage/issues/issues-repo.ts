@@ -9,36 +9,20 @@ import { stampWall } from './clock-store.js';
 import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
 import { hashId, idLength, rowId } from './ids.js';
 import { claimVerdict, unclaimVerdict } from './claims.js';
-import type { Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, ListFilter, UpdateIssueInput } from './issue-types.js';
+import type { BlockedIssue, Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, IssueStats, ListFilter, UpdateIssueInput } from './issue-types.js';
+import { extraCells, NO_LABELS, toIssue, type IssueRow, type LabelSet } from './issue-fields.js';
+import { listWhere, openBlockers, OPEN_BLOCKER, relationCounts, type RelationCounts } from './issue-queries.js';
 import {
   validAssignee, validDepType, validId, validLabel, validPriority, validStatus, validText, validTitle, validType,
 } from './validate.js';
 
-type IssueRow = Record<string, string | number | null>;
-
 const SELECT_ISSUE = `SELECT ${columnsOf(ISSUES).map((c) => `i.\`${c}\``).join(', ')} FROM issues i`;
+
+/** The reason recorded when an issue is closed without one (as beads does). */
+export const DEFAULT_CLOSE_REASON = 'Closed';
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
-}
-
-function toIssue(r: IssueRow, labels: readonly string[]): Issue {
-  const walls = ISSUES.clocked.map((c) => stampWall(r[clockColumn(c)] as string | null) ?? 0);
-  const updated = Math.max(...walls);
-  return {
-    id: String(r.id),
-    title: String(r.title),
-    description: String(r.description),
-    status: String(r.status),
-    priority: Number(r.priority),
-    type: String(r.type),
-    assignee: (r.assignee as string | null) ?? null,
-    labels,
-    close_reason: (r.close_reason as string | null) ?? null,
-    created_at: String(r.created_at),
-    created_by: String(r.created_by),
-    updated_at: updated > 0 ? iso(updated) : String(r.created_at),
-  };
 }
 
 export interface MutationContext {
@@ -97,17 +81,24 @@ export class IssuesRepo {
     await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), issueId, kind, this.actor, at, JSON.stringify(data)]);
   }
 
-  private async labelsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
+  private async labelsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, LabelSet>> {
+    const out = new Map<string, { labels: string[]; changedAt: number }>();
     if (ids.length === 0) return out;
     const placeholders = ids.map(() => '?').join(', ');
-    const r = await rows<{ issue_id: string; label: string }>(db, `SELECT issue_id, label FROM labels WHERE deleted = 0 AND issue_id IN (${placeholders}) ORDER BY label`, ids);
-    for (const { issue_id, label } of r) out.set(issue_id, [...(out.get(issue_id) ?? []), label]);
+    // Removed labels too: their tombstone's clock is when the issue's labels last changed.
+    const r = await rows<{ issue_id: string; label: string; deleted: number; deleted_clk: string | null }>(db,
+      `SELECT issue_id, label, deleted, deleted_clk FROM labels WHERE issue_id IN (${placeholders}) ORDER BY label`, ids);
+    for (const x of r) {
+      const set = out.get(x.issue_id) ?? { labels: [], changedAt: 0 };
+      if (Number(x.deleted) === 0) set.labels.push(x.label);
+      set.changedAt = Math.max(set.changedAt, stampWall(x.deleted_clk) ?? 0);
+      out.set(x.issue_id, set);
+    }
     return out;
   }
 
   private async rowOf(db: Db | Tx, id: string, includeDeleted = false): Promise<IssueRow> {
-    validId(id);
+    validId(id, this.ctx.prefix);
     const r = await rows<IssueRow>(db, `${SELECT_ISSUE} WHERE i.id = ?`, [id]);
     const row = r[0];
     if (!row) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id}`, { id });
@@ -117,48 +108,113 @@ export class IssuesRepo {
 
   async get(id: string): Promise<Issue> {
     const row = await this.rowOf(this.db, id);
-    return toIssue(row, (await this.labelsOf(this.db, [id])).get(id) ?? []);
+    return toIssue(row, (await this.labelsOf(this.db, [id])).get(id) ?? NO_LABELS);
   }
 
   async show(id: string): Promise<IssueDetail> {
     const issue = await this.get(id);
-    const deps = await rows<{ id: string; type: string; title: string | null; status: string | null }>(this.db,
-      'SELECT d.depends_on AS id, d.type, i.title, i.status FROM dependencies d LEFT JOIN issues i ON i.id = d.depends_on WHERE d.issue_id = ? AND d.deleted = 0 ORDER BY d.depends_on', [id]);
-    const dependents = await rows<{ id: string; type: string; title: string | null; status: string | null }>(this.db,
-      'SELECT d.issue_id AS id, d.type, i.title, i.status FROM dependencies d LEFT JOIN issues i ON i.id = d.issue_id WHERE d.depends_on = ? AND d.deleted = 0 AND i.deleted = 0 ORDER BY d.issue_id', [id]);
+    type RefRow = { id: string; type: string; title: string | null; status: string | null; priority: number | null; issue_type: string | null; assignee: string | null };
+    const deps = await rows<RefRow>(this.db,
+      'SELECT d.depends_on AS id, d.type, i.title, i.status, i.priority, i.type AS issue_type, i.assignee FROM dependencies d LEFT JOIN issues i ON i.id = d.depends_on WHERE d.issue_id = ? AND d.deleted = 0 ORDER BY d.depends_on', [id]);
+    const dependents = await rows<RefRow>(this.db,
+      'SELECT d.issue_id AS id, d.type, i.title, i.status, i.priority, i.type AS issue_type, i.assignee FROM dependencies d LEFT JOIN issues i ON i.id = d.issue_id WHERE d.depends_on = ? AND d.deleted = 0 AND i.deleted = 0 ORDER BY d.issue_id', [id]);
     const comments = await rows<Comment>(this.db, 'SELECT id, issue_id, author, body, created_at FROM comments WHERE issue_id = ? ORDER BY created_at, id', [id]);
-    const ref = (d: { id: string; type: string; title: string | null; status: string | null }): DependencyRef => ({ id: d.id, type: d.type, title: d.title, status: d.status });
+    const ref = (d: RefRow): DependencyRef => ({
+      id: d.id, type: d.type, title: d.title, status: d.status,
+      priority: d.priority === null ? null : Number(d.priority), issue_type: d.issue_type, assignee: d.assignee ?? null,
+    });
     return { ...issue, dependencies: deps.map(ref), dependents: dependents.map(ref), comments };
   }
 
+  /** Issues matching the filter (deleted ones left out), most urgent first, oldest first within a priority. */
   async list(filter: ListFilter = {}): Promise<Issue[]> {
-    const where = ['i.deleted = 0'];
-    const args: unknown[] = [];
-    if (filter.status !== undefined) { where.push('i.status = ?'); args.push(validStatus(filter.status)); }
-    if (filter.assignee !== undefined) { where.push('i.assignee = ?'); args.push(filter.assignee); }
-    if (filter.label !== undefined) { where.push('EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label = ? AND l.deleted = 0)'); args.push(validLabel(filter.label)); }
-    const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE ${where.join(' AND ')} ORDER BY i.priority, i.created_at, i.id`, args);
-    const labels = await this.labelsOf(this.db, r.map((x) => String(x.id)));
-    return r.map((x) => toIssue(x, labels.get(String(x.id)) ?? []));
+    const w = listWhere(filter);
+    const limit = filter.limit !== undefined && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
+    const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE ${w.sql} ORDER BY i.priority, i.created_at, i.id${limit}`, w.args);
+    return this.withLabels(r);
   }
 
-  /** Open issues that no unclosed issue blocks. */
-  /** Open issues, and issues in progress under an expired lease, that no unclosed issue blocks. */
-  async ready(): Promise<Issue[]> {
+  private async withLabels(r: readonly IssueRow[]): Promise<Issue[]> {
+    const labels = await this.labelsOf(this.db, r.map((x) => String(x.id)));
+    return r.map((x) => toIssue(x, labels.get(String(x.id)) ?? NO_LABELS));
+  }
+
+  /**
+   * Work that can start now: open issues, and issues in progress under an
+   * expired lease, that no unclosed issue blocks and that are not deferred
+   * to a later time. The filter narrows it further (status is ignored).
+   */
+  async ready(filter: ListFilter = {}): Promise<Issue[]> {
+    // Ready work has its own statuses and its limit applies after the lease check.
+    const w = listWhere(Object.fromEntries(Object.entries(filter).filter(([k]) => !['status', 'statuses', 'limit'].includes(k))));
     const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE}
-      WHERE i.deleted = 0 AND i.status IN ('open', 'in_progress') AND NOT EXISTS (
-        SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on
-        WHERE d.issue_id = i.id AND d.deleted = 0 AND d.type = 'blocks' AND b.deleted = 0 AND b.status <> 'closed')
-      ORDER BY i.priority, i.created_at, i.id`);
+      WHERE ${w.sql} AND i.status IN ('open', 'in_progress') AND NOT EXISTS (${OPEN_BLOCKER})
+      ORDER BY i.priority, i.created_at, i.id`, w.args);
     const now = Date.now();
     const leases = await this.leasesOf(this.db, r.filter((x) => x.status !== 'open' && x.assignee));
     const ready = r.filter((x) => {
+      if (x.defer_until && Date.parse(String(x.defer_until)) > now) return false;
       if (x.status === 'open') return true;
       const until = leases.get(String(x.id)) ?? null;
       return until !== null && until <= now;
     });
-    const labels = await this.labelsOf(this.db, ready.map((x) => String(x.id)));
-    return ready.map((x) => toIssue(x, labels.get(String(x.id)) ?? []));
+    return this.withLabels(filter.limit !== undefined && filter.limit > 0 ? ready.slice(0, filter.limit) : ready);
+  }
+
+  /** Issues that are not closed and that a not-closed issue blocks, with their blockers. */
+  async blocked(): Promise<BlockedIssue[]> {
+    const blockers = await openBlockers(this.db);
+    if (blockers.size === 0) return [];
+    const ids = [...blockers.keys()];
+    const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE i.id IN (${ids.map(() => '?').join(', ')}) ORDER BY i.priority, i.created_at, i.id`, ids);
+    return (await this.withLabels(r)).map((i) => ({ ...i, blocked_by: blockers.get(i.id) ?? [] }));
+  }
+
+  /** Counts of relations per issue (see issue-queries.ts). */
+  counts(ids: readonly string[]): Promise<Map<string, RelationCounts>> {
+    return relationCounts(this.db, ids);
+  }
+
+  async stats(): Promise<IssueStats> {
+    const r = await rows<{ status: string; type: string; priority: number; assignee: string | null; n: number }>(this.db,
+      'SELECT status, type, priority, assignee, COUNT(*) AS n FROM issues WHERE deleted = 0 GROUP BY status, type, priority, assignee');
+    const byStatus: Record<string, number> = {};
+    const byType: Record<string, number> = {};
+    const byPriority: Record<string, number> = {};
+    const byAssignee: Record<string, number> = {};
+    let total = 0;
+    for (const x of r) {
+      const n = Number(x.n);
+      total += n;
+      byStatus[x.status] = (byStatus[x.status] ?? 0) + n;
+      byType[x.type] = (byType[x.type] ?? 0) + n;
+      byPriority[`P${x.priority}`] = (byPriority[`P${x.priority}`] ?? 0) + n;
+      const who = x.assignee ? x.assignee : '(unassigned)';
+      byAssignee[who] = (byAssignee[who] ?? 0) + n;
+    }
+    const blockedIds = new Set((await openBlockers(this.db)).keys());
+    // Lead time: from creation to the stamp of the closing write, over closed issues.
+    const closed = await rows<{ created_at: string; status_clk: string | null }>(this.db, "SELECT created_at, status_clk FROM issues WHERE deleted = 0 AND status = 'closed'");
+    const leads = closed.map((c) => ((stampWall(c.status_clk) ?? Date.parse(c.created_at)) - Date.parse(c.created_at)) / 3_600_000).filter((h) => Number.isFinite(h) && h >= 0);
+    // Epics not closed whose children (parent-child dependents) are all closed.
+    const epics = await rows<{ n: number }>(this.db, `SELECT COUNT(*) AS n FROM issues e WHERE e.deleted = 0 AND e.type = 'epic' AND e.status <> 'closed'
+      AND EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id WHERE d.depends_on = e.id AND d.type = 'parent-child' AND d.deleted = 0 AND c.deleted = 0)
+      AND NOT EXISTS (SELECT 1 FROM dependencies d JOIN issues c ON c.id = d.issue_id WHERE d.depends_on = e.id AND d.type = 'parent-child' AND d.deleted = 0 AND c.deleted = 0 AND c.status <> 'closed')`);
+    return {
+      total,
+      open: byStatus.open ?? 0,
+      in_progress: byStatus.in_progress ?? 0,
+      blocked: byStatus.blocked ?? 0,
+      deferred: byStatus.deferred ?? 0,
+      closed: byStatus.closed ?? 0,
+      blocked_by_dependencies: blockedIds.size,
+      ready: (await this.ready()).length,
+      average_lead_time_hours: leads.length === 0 ? 0 : Math.round((leads.reduce((a, b) => a + b, 0) / leads.length) * 100) / 100,
+      epics_eligible_for_closure: Number(epics[0]?.n ?? 0),
+      by_type: byType,
+      by_priority: byPriority,
+      by_assignee: byAssignee,
+    };
   }
 
   async create(input: CreateIssueInput): Promise<Issue> {
@@ -166,13 +222,22 @@ export class IssuesRepo {
     const description = validText('the description', input.description ?? '');
     const priority = validPriority(input.priority ?? 2);
     const type = validType(input.type ?? 'task');
+    const status = validStatus(input.status ?? 'open');
+    if (status === 'closed') throw new GravaError('GRAVA_E_INVALID', 'an issue cannot be created closed; create it, then close it with a reason');
     const assignee = input.assignee === undefined ? null : validAssignee(input.assignee);
     const labels = [...new Set((input.labels ?? []).map(validLabel))];
+    const extras = extraCells(input);
+    const deps = (input.dependencies ?? []).map((d) => ({ depends_on: validId(d.depends_on, this.ctx.prefix), type: validDepType(d.type) }));
     const row = await this.tx('create failed', async (tx) => {
+      // Every dependency target exists, or nothing is created.
+      for (const d of deps) await this.rowOf(tx, d.depends_on);
       let len = idLength(await this.issueCount(tx), this.ctx.minIdLength);
       const at = this.ctx.clock.next();
       const createdAt = iso(stampWall(at) ?? Date.now());
-      const values: Record<string, unknown> = { id: '', created_at: createdAt, created_by: this.actor, title, description, status: 'open', priority, type, assignee, close_reason: null, deleted: 0 };
+      const values: Record<string, unknown> = {
+        id: '', created_at: createdAt, created_by: this.actor, title, description, status, priority, type, assignee, close_reason: null, deleted: 0,
+        design: null, acceptance_criteria: null, notes: null, external_ref: null, estimated_minutes: null, due_at: null, defer_until: null, ...extras,
+      };
       for (const c of ISSUES.clocked) values[clockColumn(c)] = at;
       const cols = Object.keys(values);
       // The primary key is the collision check: a taken id fails the INSERT, and a longer one is drawn.
@@ -189,11 +254,14 @@ export class IssuesRepo {
       this.knownCount = (this.knownCount ?? 0) + 1;
       const newId = String(values.id);
       for (const label of labels) await exec(tx, 'INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES (?, ?, ?, ?, 0, ?)', [newId, label, createdAt, this.actor, at]);
-      await this.event(tx, newId, 'created', at, { title, priority, type, assignee, labels });
+      for (const d of deps) {
+        await exec(tx, 'INSERT INTO dependencies (issue_id, depends_on, created_at, created_by, type, type_clk, deleted, deleted_clk) VALUES (?, ?, ?, ?, ?, ?, 0, ?)', [newId, d.depends_on, createdAt, this.actor, d.type, at, at]);
+      }
+      await this.event(tx, newId, 'created', at, { title, priority, type, assignee, labels, ...extras, ...(deps.length > 0 ? { dependencies: deps } : {}) });
       return values as IssueRow;
     });
     // The row as written: no second read (labels sorted as a read would return them).
-    return toIssue(row, [...labels].sort());
+    return toIssue(row, { labels: [...labels].sort(), changedAt: 0 });
   }
 
   /** Writes the given cells of one issue, stamping each changed cell. Returns the changes. */
@@ -225,7 +293,15 @@ export class IssuesRepo {
     if (input.type !== undefined) cells.type = validType(input.type);
     if (input.assignee !== undefined) cells.assignee = input.assignee === null ? null : validAssignee(input.assignee);
     if (cells.status !== undefined && cells.status !== 'closed') cells.close_reason = null;
-    await this.tx('update failed', async (tx) => this.writeCells(tx, await this.rowOf(tx, id), cells, 'updated'));
+    Object.assign(cells, extraCells(input));
+    const append = input.append_notes !== undefined ? validText('the notes', input.append_notes) : undefined;
+    if (append !== undefined && cells.notes !== undefined) throw new GravaError('GRAVA_E_INVALID', 'set the notes or append to them, not both');
+    await this.tx('update failed', async (tx) => {
+      const row = await this.rowOf(tx, id);
+      // Appending reads the notes in the same transaction that writes them.
+      if (append !== undefined) cells.notes = validText('the notes', row.notes ? `${String(row.notes)}\n${append}` : append);
+      return this.writeCells(tx, row, cells, 'updated');
+    });
     return this.get(id);
   }
 
@@ -308,11 +384,20 @@ export class IssuesRepo {
     return this.get(id);
   }
 
-  async close(id: string, reason?: string): Promise<Issue> {
-    const cells: Record<string, string | number | null> = { status: 'closed' };
-    if (reason !== undefined) cells.close_reason = validText('the reason', reason);
-    await this.tx('close failed', async (tx) => this.writeCells(tx, await this.rowOf(tx, id), cells, 'closed'));
-    return this.get(id);
+  /**
+   * Closes an issue with a reason ("Closed" when none is given). Closing an
+   * issue that is already closed changes nothing: its first reason and
+   * closing time stay (`changed: false`).
+   */
+  async close(id: string, reason?: string): Promise<Issue & { changed: boolean }> {
+    const why = reason === undefined || reason.trim() === '' ? DEFAULT_CLOSE_REASON : validText('the reason', reason);
+    const changed = await this.tx('close failed', async (tx) => {
+      const row = await this.rowOf(tx, id);
+      if (row.status === 'closed') return false;
+      await this.writeCells(tx, row, { status: 'closed', close_reason: why }, 'closed');
+      return true;
+    });
+    return { ...(await this.get(id)), changed };
   }
 
   async reopen(id: string): Promise<Issue> {
@@ -320,10 +405,25 @@ export class IssuesRepo {
     return this.get(id);
   }
 
-  /** Leaves a tombstone: the row stays, marked deleted, so the delete merges like any other cell. */
-  async delete(id: string): Promise<{ id: string; deleted: true }> {
-    await this.tx('delete failed', async (tx) => this.writeCells(tx, await this.rowOf(tx, id), { deleted: 1 }, 'deleted'));
-    return { id, deleted: true };
+  /**
+   * Leaves a tombstone: the row stays, marked deleted, so the delete merges
+   * like any other cell. With `unlink`, the issue's dependencies in both
+   * directions are removed in the same transaction (as beads does).
+   */
+  async delete(id: string, opts: { unlink?: boolean } = {}): Promise<{ id: string; deleted: true; dependencies_removed: number }> {
+    const removed = await this.tx('delete failed', async (tx) => {
+      await this.writeCells(tx, await this.rowOf(tx, id), { deleted: 1 }, 'deleted');
+      if (!opts.unlink) return 0;
+      const links = await rows<{ issue_id: string; depends_on: string; deleted_clk: string | null }>(tx,
+        'SELECT issue_id, depends_on, deleted_clk FROM dependencies WHERE deleted = 0 AND (issue_id = ? OR depends_on = ?)', [id, id]);
+      for (const l of links) {
+        const at = this.ctx.clock.next(l.deleted_clk);
+        await exec(tx, 'UPDATE dependencies SET deleted = 1, deleted_clk = ? WHERE issue_id = ? AND depends_on = ?', [at, l.issue_id, l.depends_on]);
+        await this.event(tx, l.issue_id, 'dependency_removed', at, { depends_on: l.depends_on, because: `${id} was deleted` });
+      }
+      return links.length;
+    });
+    return { id, deleted: true, dependencies_removed: removed };
   }
 
   private async wouldCycle(tx: Tx, from: string, to: string): Promise<boolean> {
@@ -344,8 +444,8 @@ export class IssuesRepo {
 
   async addDependency(id: string, dependsOn: string, type = 'blocks'): Promise<{ issue_id: string; depends_on: string; type: string }> {
     const depType = validDepType(type);
-    validId(id);
-    validId(dependsOn);
+    validId(id, this.ctx.prefix);
+    validId(dependsOn, this.ctx.prefix);
     if (id === dependsOn) throw new GravaError('GRAVA_E_INVALID', `issue ${id} cannot depend on itself`);
     await this.tx('adding the dependency failed', async (tx) => {
       await this.rowOf(tx, id);
@@ -373,8 +473,8 @@ export class IssuesRepo {
   }
 
   async removeDependency(id: string, dependsOn: string): Promise<{ issue_id: string; depends_on: string; removed: true }> {
-    validId(id);
-    validId(dependsOn);
+    validId(id, this.ctx.prefix);
+    validId(dependsOn, this.ctx.prefix);
     await this.tx('removing the dependency failed', async (tx) => {
       const existing = (await rows<{ deleted: number; deleted_clk: string | null }>(tx, 'SELECT deleted, deleted_clk FROM dependencies WHERE issue_id = ? AND depends_on = ?', [id, dependsOn]))[0];
       if (!existing || Number(existing.deleted) !== 0) throw new GravaError('GRAVA_E_NOT_FOUND', `${id} does not depend on ${dependsOn}`, { id, depends_on: dependsOn });

@@ -16,6 +16,13 @@ const TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     assignee: 'VARCHAR(255) NULL',
     close_reason: 'TEXT NULL',
     deleted: 'TINYINT NOT NULL DEFAULT 0',
+    design: 'TEXT NULL',
+    acceptance_criteria: 'TEXT NULL',
+    notes: 'TEXT NULL',
+    external_ref: 'VARCHAR(255) NULL',
+    estimated_minutes: 'INT NULL',
+    due_at: 'VARCHAR(32) NULL',
+    defer_until: 'VARCHAR(32) NULL',
   },
   dependencies: {
     issue_id: 'VARCHAR(64) NOT NULL',
@@ -74,6 +81,18 @@ export function createTableSql(spec: TableSpec): string {
   return `CREATE TABLE \`${spec.name}\` (\n  ${defs.join(',\n  ')}\n)`;
 }
 
+/** The issue cells added by schema version 3 (nullable: rows written before it hold NULL). */
+export const V3_ISSUE_CELLS = ['design', 'acceptance_criteria', 'notes', 'external_ref', 'estimated_minutes', 'due_at', 'defer_until'] as const;
+
+/** The issues table as version 1 created it: a released migration never changes. */
+const ISSUES_V1: TableSpec = { ...ISSUES, clocked: ISSUES.clocked.filter((c) => !(V3_ISSUE_CELLS as readonly string[]).includes(c)) };
+
+function addColumnsSql(spec: TableSpec, cells: readonly string[]): string {
+  const types = TYPES[spec.name] ?? {};
+  const adds = cells.flatMap((c) => [`ADD COLUMN \`${c}\` ${types[c] ?? ''}`, `ADD COLUMN \`${clockColumn(c)}\` VARCHAR(96) NULL`]);
+  return `ALTER TABLE \`${spec.name}\` ${adds.join(', ')}`;
+}
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -85,12 +104,17 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'issues, dependencies, labels, comments and events with per-cell clocks',
-    statements: [ISSUES, DEPENDENCIES, LABELS, COMMENTS, EVENTS].map(createTableSql),
+    statements: [ISSUES_V1, DEPENDENCIES, LABELS, COMMENTS, EVENTS].map(createTableSql),
   },
   {
     version: 2,
     name: 'events.data holds whole old and new values (TEXT stops at 64 KiB)',
     statements: ['ALTER TABLE events MODIFY COLUMN data LONGTEXT NOT NULL'],
+  },
+  {
+    version: 3,
+    name: 'issues gain design, acceptance_criteria, notes, external_ref, estimated_minutes, due_at and defer_until, each with its clock',
+    statements: [addColumnsSql(ISSUES, V3_ISSUE_CELLS)],
   },
 ];
 

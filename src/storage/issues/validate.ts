@@ -35,8 +35,9 @@ export function validPriority(v: string | number): number {
   return Number(s);
 }
 
-export function validId(v: string): string {
-  if (!ID_PATTERN.test(v)) throw invalid(`invalid issue id ${JSON.stringify(v)}; ids look like gr-a1b2`, { id: v });
+/** `prefix`: the workspace's id prefix, so the hint shows an id of this workspace. */
+export function validId(v: string, prefix = 'gr'): string {
+  if (!ID_PATTERN.test(v)) throw invalid(`invalid issue id ${JSON.stringify(v)}; ids here look like ${prefix}-a1b2`, { id: v });
   return v;
 }
 

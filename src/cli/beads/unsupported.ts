@@ -1,0 +1,97 @@
+// The beads commands and flags grava does not have. Each gets a clear error
+// that names it (GRAVA_E_UNSUPPORTED, exit 1) instead of beads' "unknown
+// command", so an agent learns at once that the tool differs, not that it
+// mistyped. Orchestration add-ons (molecules, wisps, gates, mail, federation)
+// are out of grava's scope.
+
+import { Option, type Command } from 'commander';
+import { GravaError } from '../../errors/grava-error.js';
+
+const ORCHESTRATION = 'beads orchestration add-ons (molecules, wisps, gates, mail, federation) are outside grava';
+const SYNC_IS_AUTOMATIC = 'grava syncs on its own through its daemon; `bd sync` runs a cycle now';
+
+/** beads command → why grava lacks it (and what to use instead). */
+export const UNSUPPORTED_COMMANDS: ReadonlyMap<string, string> = new Map([
+  ['edit', 'it opens an editor, which agents cannot use; use `bd update ID --title/--description/--notes/--design`'],
+  ['remember', 'grava has no memory store; keep notes in an issue (`bd update ID --notes`)'],
+  ['memories', 'grava has no memory store'],
+  ['forget', 'grava has no memory store'],
+  ['recall', 'grava has no memory store'],
+  ['lint', 'grava has no issue linter'],
+  ['supersede', 'use `bd close ID --reason "superseded by NEW"` and `bd dep add NEW ID --type related`'],
+  ['human', 'grava has no human-in-the-loop queue'],
+  ['orphans', 'grava has no orphan scan'],
+  ['preflight', 'grava has no preflight checks; run your project\'s own tests'],
+  ['stale', 'grava has no stale-issue report'],
+  ['priority', 'use `bd update ID --priority N`'],
+  ['assign', 'use `bd update ID --assignee NAME`'],
+  ['tag', 'use `bd label add ID LABEL`'],
+  ['rename', 'grava ids are hashes and never change'],
+  ['link', 'use `bd dep add ID OTHER --type related`'],
+  ['relate', 'use `bd dep add ID OTHER --type related`'],
+  ['unrelate', 'use `bd dep remove ID OTHER`'],
+  ['duplicate', 'use `bd close ID --reason "duplicate of OTHER"`'],
+  ['duplicates', 'grava has no duplicate finder'],
+  ['find-duplicates', 'grava has no duplicate finder'],
+  ['graph', 'grava has no graph view; use `bd show ID` and `bd dep list ID`'],
+  ['diff', 'grava has no diff view; `grava merge-inspect` explains merges'],
+  ['history', 'grava has no history view'],
+  ['query', 'use `bd list` and `bd search` filters'],
+  ['todo', 'use issues'],
+  ['batch', 'run one bd command per change'],
+  ['statuses', 'grava\'s statuses are open, in_progress, blocked, deferred and closed'],
+  ['types', 'grava\'s types are bug, feature, task, epic and chore'],
+  ['set-state', ORCHESTRATION], ['state', ORCHESTRATION], ['promote', ORCHESTRATION], ['ship', ORCHESTRATION],
+  ['mol', ORCHESTRATION], ['wisp', ORCHESTRATION], ['gate', ORCHESTRATION], ['mail', ORCHESTRATION], ['federation', ORCHESTRATION],
+  ['formula', ORCHESTRATION], ['cook', ORCHESTRATION], ['pour', ORCHESTRATION], ['swarm', ORCHESTRATION], ['agent', ORCHESTRATION],
+  ['slot', ORCHESTRATION], ['convoy', ORCHESTRATION], ['merge-slot', ORCHESTRATION],
+  ['hooks', 'git hooks are not installed by grava yet'],
+  ['config', 'use `grava config list|get|set`'],
+  ['migrate', 'grava migrates its schema itself when a workspace opens'],
+  ['daemon', 'use `grava daemon start|stop|status`'],
+  ['import', 'not available in grava yet'],
+  ['export', 'not available in grava yet'],
+  ['backup', 'the central server has `grava server backup`'],
+  ['upgrade', 'upgrade grava with npm'],
+  ['onboard', 'run `bd prime` for the agent guide'],
+  ['setup', 'run `bd prime` for the agent guide'],
+  ['info', 'use `bd doctor` and `grava daemon status`'],
+  ['where', 'grava finds the workspace as the nearest directory holding .grava/'],
+  ['vc', 'grava commits and merges by itself; `grava merge-inspect` explains merges'],
+  ['kv', 'grava has no key-value store'],
+  ['sql', 'grava does not expose SQL'],
+  ['branch', 'grava keeps one branch per workspace'],
+  ['worktree', 'grava needs no worktree set-up'],
+  ['compact', 'grava keeps every issue'], ['gc', 'grava keeps every issue'], ['prune', 'grava keeps every issue'], ['purge', 'grava keeps every issue'],
+  ['jira', 'grava has no tracker integrations'], ['linear', 'grava has no tracker integrations'], ['github', 'grava has no tracker integrations'],
+  ['gitlab', 'grava has no tracker integrations'], ['ado', 'grava has no tracker integrations'], ['notion', 'grava has no tracker integrations'],
+  ['repo', 'grava has no multi-repository routing'],
+]);
+
+export function unsupportedCommand(name: string): GravaError {
+  const why = UNSUPPORTED_COMMANDS.get(name) ?? SYNC_IS_AUTOMATIC;
+  return new GravaError('GRAVA_E_UNSUPPORTED', `'bd ${name}' is not supported by grava: ${why}`, { command: name });
+}
+
+export function unsupportedFlag(command: string, flag: string, why?: string): GravaError {
+  return new GravaError('GRAVA_E_UNSUPPORTED', `'bd ${command} ${flag}' is not supported by grava${why ? `: ${why}` : ''}`, { command, flag });
+}
+
+/**
+ * Declares beads flags the command accepts in beads but grava does not: they
+ * parse (so the error names them, not "unknown flag") and fail before the
+ * command runs. `flags`: long name → reason (or '' for none).
+ */
+export function refuseFlags(cmd: Command, flags: Readonly<Record<string, string>>): Command {
+  for (const name of Object.keys(flags)) cmd.addOption(new Option(`--${name}${name.startsWith('no-') ? '' : ' [value]'}`).hideHelp());
+  cmd.hook('preAction', (_parent, action) => {
+    for (const [name, why] of Object.entries(flags)) {
+      // `--no-x` is stored under `x` (false); only a flag given on the command line counts, never a default.
+      const key = (name.startsWith('no-') ? name.slice(3) : name).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (action.getOptionValueSource(key) !== 'cli') continue;
+      const given = action.getOptionValue(key) === false ? `--no-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : `--${name}`;
+      throw unsupportedFlag(action.name(), given, flags[given.slice(2)] || why || undefined);
+    }
+  });
+  return cmd;
+}

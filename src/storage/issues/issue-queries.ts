@@ -1,0 +1,92 @@
+// Read-only queries over issues: the list filters, blocked issues, counts of
+// relations and the statistics. Each builds its SQL from validated input only.
+
+import { rows, type Db, type Tx } from '../dolt/db.js';
+import type { IssueRow } from './issue-fields.js';
+import type { ListFilter } from './issue-types.js';
+import { validLabel, validPriority, validStatus, validType } from './validate.js';
+
+/** A blocking dependency on an issue that is neither closed nor deleted. */
+export const OPEN_BLOCKER = `SELECT 1 FROM dependencies d JOIN issues b ON b.id = d.depends_on
+  WHERE d.issue_id = i.id AND d.deleted = 0 AND d.type = 'blocks' AND b.deleted = 0 AND b.status <> 'closed'`;
+
+export interface Where {
+  readonly sql: string;
+  readonly args: readonly unknown[];
+}
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The WHERE clause for a list filter (alias `i` for issues). Throws GRAVA_E_INVALID on a bad value. */
+export function listWhere(filter: ListFilter): Where {
+  const where = ['i.deleted = 0'];
+  const args: unknown[] = [];
+  const inList = (col: string, values: readonly unknown[]): void => {
+    where.push(`${col} IN (${values.map(() => '?').join(', ')})`);
+    args.push(...values);
+  };
+  const statuses = [...(filter.status !== undefined ? [filter.status] : []), ...(filter.statuses ?? [])].map(validStatus);
+  if (statuses.length > 0) inList('i.status', [...new Set(statuses)]);
+  if (filter.priorities && filter.priorities.length > 0) inList('i.priority', filter.priorities.map(validPriority));
+  if (filter.types && filter.types.length > 0) inList('i.type', filter.types.map(validType));
+  if (filter.unassigned) where.push("(i.assignee IS NULL OR i.assignee = '')");
+  else if (filter.assignee !== undefined) { where.push('i.assignee = ?'); args.push(filter.assignee); }
+  const hasLabel = 'EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.label = ? AND l.deleted = 0)';
+  for (const l of [...(filter.label !== undefined ? [filter.label] : []), ...(filter.labels ?? [])]) { where.push(hasLabel); args.push(validLabel(l)); }
+  if (filter.labels_any && filter.labels_any.length > 0) {
+    where.push(`EXISTS (SELECT 1 FROM labels l WHERE l.issue_id = i.id AND l.deleted = 0 AND l.label IN (${filter.labels_any.map(() => '?').join(', ')}))`);
+    args.push(...filter.labels_any.map(validLabel));
+  }
+  if (filter.parent !== undefined) {
+    where.push("EXISTS (SELECT 1 FROM dependencies p WHERE p.issue_id = i.id AND p.depends_on = ? AND p.type = 'parent-child' AND p.deleted = 0)");
+    args.push(filter.parent);
+  }
+  if (filter.query !== undefined && filter.query.trim() !== '') {
+    const q = `%${escapeLike(filter.query.trim().toLowerCase())}%`;
+    where.push("(LOWER(i.id) LIKE ? OR LOWER(i.title) LIKE ? OR LOWER(i.description) LIKE ? OR LOWER(COALESCE(i.external_ref, '')) LIKE ?)");
+    args.push(q, q, q, q);
+  }
+  return { sql: where.join(' AND '), args };
+}
+
+/** Per issue: blocking dependencies, issues it blocks, comments, and its parent (beads' counts). */
+export interface RelationCounts {
+  readonly dependency_count: number;
+  readonly dependent_count: number;
+  readonly comment_count: number;
+  readonly parent: string | null;
+}
+
+export async function relationCounts(db: Db | Tx, ids: readonly string[]): Promise<Map<string, RelationCounts>> {
+  const out = new Map<string, { dependency_count: number; dependent_count: number; comment_count: number; parent: string | null }>();
+  if (ids.length === 0) return out;
+  for (const id of ids) out.set(id, { dependency_count: 0, dependent_count: 0, comment_count: 0, parent: null });
+  const ph = ids.map(() => '?').join(', ');
+  const deps = await rows<{ issue_id: string; depends_on: string; type: string }>(db,
+    `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND (issue_id IN (${ph}) OR depends_on IN (${ph})) ORDER BY depends_on`, [...ids, ...ids]);
+  for (const d of deps) {
+    const from = out.get(d.issue_id);
+    const to = out.get(d.depends_on);
+    if (from && d.type === 'blocks') from.dependency_count++;
+    if (from && d.type === 'parent-child' && from.parent === null) from.parent = d.depends_on;
+    if (to && d.type === 'blocks') to.dependent_count++;
+  }
+  const comments = await rows<{ issue_id: string; n: number }>(db, `SELECT issue_id, COUNT(*) AS n FROM comments WHERE issue_id IN (${ph}) GROUP BY issue_id`, ids);
+  for (const c of comments) { const x = out.get(c.issue_id); if (x) x.comment_count = Number(c.n); }
+  return out;
+}
+
+/** For each issue blocked by a not-closed issue, the ids of those blockers. */
+export async function openBlockers(db: Db | Tx): Promise<Map<string, string[]>> {
+  const r = await rows<{ issue_id: string; depends_on: string }>(db, `SELECT d.issue_id, d.depends_on FROM dependencies d
+    JOIN issues b ON b.id = d.depends_on JOIN issues i ON i.id = d.issue_id
+    WHERE d.deleted = 0 AND d.type = 'blocks' AND b.deleted = 0 AND b.status <> 'closed' AND i.deleted = 0 AND i.status <> 'closed'
+    ORDER BY d.issue_id, d.depends_on`);
+  const out = new Map<string, string[]>();
+  for (const x of r) out.set(x.issue_id, [...(out.get(x.issue_id) ?? []), x.depends_on]);
+  return out;
+}
+
+export async function statusCounts(db: Db): Promise<{ rows: IssueRow[] }> {
+  return { rows: await rows<IssueRow>(db, 'SELECT status, type, priority, assignee, COUNT(*) AS n FROM issues WHERE deleted = 0 GROUP BY status, type, priority, assignee') };
+}
