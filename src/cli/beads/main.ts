@@ -19,7 +19,7 @@ const GROUPS: Readonly<Record<string, () => Promise<Register>>> = {
 };
 
 const COMMAND_GROUP: Readonly<Record<string, string>> = {
-  create: 'work', new: 'work', q: 'work', update: 'work', close: 'work', done: 'work', reopen: 'work', delete: 'work', defer: 'work', undefer: 'work',
+  create: 'work', new: 'work', q: 'work', priority: 'work', assign: 'work', update: 'work', close: 'work', done: 'work', reopen: 'work', delete: 'work', defer: 'work', undefer: 'work',
   show: 'views', view: 'views', list: 'views', ready: 'views', blocked: 'views', search: 'views', children: 'views', stats: 'views', status: 'views', count: 'views',
   dep: 'relations', label: 'relations', comment: 'relations', comments: 'relations',
   prime: 'session', sync: 'session', dolt: 'session', init: 'session', doctor: 'session', version: 'session',
@@ -45,6 +45,7 @@ export function buildBeadsProgram(groups: readonly Register[]): Command {
     .version('bd version 0.1.0 (grava)', '-V, --version')
     .addOption(new Option('--json', 'print JSON on stdout (also BD_JSON=1)'))
     .option('--no-daemon', 'work directly against the workspace server (also GRAVA_NO_DAEMON=1)')
+    .option('-q, --quiet', 'print less (grava prints little anyway)')
     .configureOutput({ outputError: (str, write) => write(`Error: ${oneLine(cobraMessage(str))}\n`) })
     .exitOverride();
   for (const register of groups) register(program);

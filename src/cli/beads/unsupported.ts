@@ -18,13 +18,12 @@ export const UNSUPPORTED_COMMANDS: ReadonlyMap<string, string> = new Map([
   ['forget', 'grava has no memory store'],
   ['recall', 'grava has no memory store'],
   ['lint', 'grava has no issue linter'],
+  ['note', 'use `bd update ID --append-notes "text"`'],
   ['supersede', 'use `bd close ID --reason "superseded by NEW"` and `bd dep add NEW ID --type related`'],
   ['human', 'grava has no human-in-the-loop queue'],
   ['orphans', 'grava has no orphan scan'],
   ['preflight', 'grava has no preflight checks; run your project\'s own tests'],
   ['stale', 'grava has no stale-issue report'],
-  ['priority', 'use `bd update ID --priority N`'],
-  ['assign', 'use `bd update ID --assignee NAME`'],
   ['tag', 'use `bd label add ID LABEL`'],
   ['rename', 'grava ids are hashes and never change'],
   ['link', 'use `bd dep add ID OTHER --type related`'],
@@ -77,12 +76,20 @@ export function unsupportedFlag(command: string, flag: string, why?: string): Gr
   return new GravaError('GRAVA_E_UNSUPPORTED', `'bd ${command} ${flag}' is not supported by grava${why ? `: ${why}` : ''}`, { command, flag });
 }
 
+const REFUSED = new WeakMap<Command, Set<string>>();
+
+/** The beads flags a command declares only to refuse them (long names without dashes). */
+export function refusedFlagsOf(cmd: Command): ReadonlySet<string> {
+  return REFUSED.get(cmd) ?? new Set();
+}
+
 /**
  * Declares beads flags the command accepts in beads but grava does not: they
  * parse (so the error names them, not "unknown flag") and fail before the
  * command runs. `flags`: long name → reason (or '' for none).
  */
 export function refuseFlags(cmd: Command, flags: Readonly<Record<string, string>>): Command {
+  REFUSED.set(cmd, new Set([...(REFUSED.get(cmd) ?? []), ...Object.keys(flags)]));
   for (const name of Object.keys(flags)) cmd.addOption(new Option(`--${name}${name.startsWith('no-') ? '' : ' [value]'}`).hideHelp());
   cmd.hook('preAction', (_parent, action) => {
     for (const [name, why] of Object.entries(flags)) {

@@ -62,13 +62,18 @@ export async function relationCounts(db: Db | Tx, ids: readonly string[]): Promi
   if (ids.length === 0) return out;
   for (const id of ids) out.set(id, { dependency_count: 0, dependent_count: 0, comment_count: 0, parent: null });
   const ph = ids.map(() => '?').join(', ');
-  const deps = await rows<{ issue_id: string; depends_on: string; type: string }>(db,
-    `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND (issue_id IN (${ph}) OR depends_on IN (${ph})) ORDER BY depends_on`, [...ids, ...ids]);
-  for (const d of deps) {
+  // Two queries, not one with `issue_id IN (…) OR depends_on IN (…)`: Dolt 1.86 plans that OR as a
+  // scan that took 3.7 s for 64 ids, against 3 ms for each half.
+  type Edge = { issue_id: string; depends_on: string; type: string };
+  const outgoing = await rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND issue_id IN (${ph}) ORDER BY depends_on`, ids);
+  const incoming = await rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND depends_on IN (${ph})`, ids);
+  for (const d of outgoing) {
     const from = out.get(d.issue_id);
-    const to = out.get(d.depends_on);
     if (from && d.type === 'blocks') from.dependency_count++;
     if (from && d.type === 'parent-child' && from.parent === null) from.parent = d.depends_on;
+  }
+  for (const d of incoming) {
+    const to = out.get(d.depends_on);
     if (to && d.type === 'blocks') to.dependent_count++;
   }
   const comments = await rows<{ issue_id: string; n: number }>(db, `SELECT issue_id, COUNT(*) AS n FROM comments WHERE issue_id IN (${ph}) GROUP BY issue_id`, ids);

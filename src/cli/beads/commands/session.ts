@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { SyncResult } from '../../../transport/sync.js';
 import { brun, call, jsonEnabled } from '../run.js';
+import { refuseFlags } from '../unsupported.js';
 
 /** Runs a grava command line in this process and keeps its exit code. */
 async function grava(args: readonly string[], cmd: Command): Promise<void> {
@@ -80,8 +81,9 @@ export function registerSession(program: Command): void {
       await grava(['init', ...(o.prefix ? ['--prefix', o.prefix] : []), ...(o.remote ? ['--remote', o.remote] : []), ...(actor ? ['--actor', actor] : [])], cmd);
     });
 
-  program.command('doctor').description('check Dolt, the workspace and its server (grava doctor)')
-    .action(async (_o: unknown, cmd: Command) => grava(['doctor'], cmd));
+  const doctor = program.command('doctor').description('check Dolt, the workspace and its server (grava doctor)');
+  refuseFlags(doctor, { fix: 'grava doctor only reports', check: 'grava runs all its checks every time' });
+  doctor.action(async (_o: unknown, cmd: Command) => grava(['doctor'], cmd));
 
   program.command('version').description('print the version')
     .action(() => { process.stdout.write('bd version 0.1.0 (grava)\n'); });

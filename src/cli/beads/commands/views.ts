@@ -160,7 +160,7 @@ function registerList(program: Command): void {
     out.data(issues.map(beadsIssueWithCounts), () => (issues.length === 0 ? 'No issues found.' : issues.map(line).join('\n')));
   }));
 
-  program.command('children').description('the children of an issue (closed ones too)').argument('<id>')
+  displayFlags(program.command('children').description('the children of an issue (closed ones too)').argument('<id>'))
     .action(async (id: string, _o: unknown, cmd: Command) => brun(cmd, async (out) => {
       const { issues } = await listed('issue.list', { parent: id }, 50, undefined, false);
       if (issues.length === 0 && !out.json) await call('issue.show', { id });

@@ -246,7 +246,7 @@ function registerClose(program: Command): void {
     .option('--resolution <text>', 'alias of --reason', collect)
     .option('--comment <text>', 'alias of --reason', collect)
     .option('-f, --force', 'close even when open issues block it');
-  refuseFlags(close, { 'suggest-next': '', 'claim-next': 'use `bd ready --claim`', continue: '', 'no-auto': '', session: '', 'reason-file': '' });
+  refuseFlags(close, { 'phase-complete': '', 'suggest-next': '', 'claim-next': 'use `bd ready --claim`', continue: '', 'no-auto': '', session: '', 'reason-file': '' });
   close.action(async (ids: string[], o: { reason?: string[]; resolution?: string[]; comment?: string[]; force?: boolean }, cmd: Command) => brun(cmd, async (out) => {
     if (ids.length === 0) throw usage('no issue ID provided (grava does not track a last-touched issue)');
     const reasons = [...(o.reason ?? []), ...(o.resolution ?? []), ...(o.comment ?? [])];
@@ -357,7 +357,21 @@ async function changeEach(ids: readonly string[], fields: Record<string, unknown
   return done.length > 0 ? 0 : 1;
 }
 
+function registerShortcuts(program: Command): void {
+  program.command('priority').description('set the priority of an issue: bd priority ID 1').argument('<id>').argument('<priority>')
+    .action(async (id: string, p: string, _o: unknown, cmd: Command) => brun(cmd, async (out) => {
+      const issue = await call<Issue>('issue.update', { id, priority: beadsPriority(p) });
+      out.data(beadsIssue(issue), () => `✓ Set priority of ${issue.id} — ${oneLine(issue.title)} to P${issue.priority}`);
+    }));
+  program.command('assign').description("assign an issue: bd assign ID NAME ('' unassigns)").argument('<id>').argument('<name>')
+    .action(async (id: string, name: string, _o: unknown, cmd: Command) => brun(cmd, async (out) => {
+      const issue = await call<Issue>('issue.update', { id, assignee: name === '' ? null : name });
+      out.data(beadsIssue(issue), () => `✓ Assigned ${issue.id} to ${issue.assignee ? oneLine(issue.assignee) : 'nobody'}`);
+    }));
+}
+
 export function registerWork(program: Command): void {
+  registerShortcuts(program);
   registerCreate(program);
   registerUpdate(program);
   registerClose(program);
