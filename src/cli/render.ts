@@ -25,7 +25,12 @@ export function issueDetail(i: IssueDetail): string {
   ];
   if (i.close_reason) lines.push(`  close reason: ${oneLine(i.close_reason)}`);
   if (i.labels.length) lines.push(`  labels: ${i.labels.map(oneLine).join(', ')}`);
+  const dates = [i.due_at ? `due ${i.due_at}` : '', i.defer_until ? `deferred until ${i.defer_until}` : '', i.estimated_minutes !== null ? `estimate ${i.estimated_minutes} min` : '', i.external_ref ? `ref ${oneLine(i.external_ref)}` : ''].filter(Boolean);
+  if (dates.length) lines.push(`  ${dates.join('   ')}`);
   if (i.description) lines.push('', ...neutralise(i.description).split('\n').map((l) => `  ${l}`));
+  for (const [title, text] of [['design', i.design], ['acceptance criteria', i.acceptance_criteria], ['notes', i.notes]] as const) {
+    if (text) lines.push('', `  ${title}:`, ...neutralise(text).split('\n').map((l) => `    ${l}`));
+  }
   if (i.dependencies.length) lines.push('', '  depends on:', ...i.dependencies.map((d) => `    ${d.id} (${d.type}) ${d.status ?? '?'} ${oneLine(d.title ?? '')}`));
   if (i.dependents.length) lines.push('', '  needed by:', ...i.dependents.map((d) => `    ${d.id} (${d.type}) ${d.status ?? '?'} ${oneLine(d.title ?? '')}`));
   if (i.comments.length) lines.push('', '  comments:', ...i.comments.map(commentBlock));

@@ -129,16 +129,15 @@ export function notFoundMessage(err: GravaError): string {
 }
 
 /**
- * A failed command as beads reports it: `Error: …` on stderr, or with --json
- * `{"error", "code", "schema_version"}` on stdout. Returns the exit code (1).
+ * A failed command as beads reports it: `Error: …` on stderr and, with
+ * --json, `{"error", "code", "schema_version"}` on stdout (beads puts some
+ * JSON errors on stderr instead; stdout is where a --json caller looks).
+ * Returns the exit code (1).
  */
 export function printBeadsError(e: unknown, json: boolean, prefix = ''): number {
   const err = asGravaError(e);
   const message = `${prefix}${notFoundMessage(err)}`;
-  if (json) {
-    process.stdout.write(beadsJson({ error: message, code: err.code }));
-  } else {
-    process.stderr.write(`Error: ${oneLine(message)}\n`);
-  }
+  if (json) process.stdout.write(beadsJson({ error: message, code: err.code }));
+  process.stderr.write(`Error: ${oneLine(message)}\n`);
   return 1;
 }

@@ -15,6 +15,18 @@ function priorityArg(v: string): number {
   return Number(v);
 }
 
+interface ExtraFlags { notes?: string; design?: string; acceptance?: string; externalRef?: string }
+
+/** The schema-3 fields as method params; '' clears a field on update. */
+function extraParams(o: ExtraFlags): { notes?: string; design?: string; acceptance_criteria?: string; external_ref?: string } {
+  return {
+    ...(o.notes !== undefined ? { notes: o.notes } : {}),
+    ...(o.design !== undefined ? { design: o.design } : {}),
+    ...(o.acceptance !== undefined ? { acceptance_criteria: o.acceptance } : {}),
+    ...(o.externalRef !== undefined ? { external_ref: o.externalRef } : {}),
+  };
+}
+
 export function registerIssues(program: Command): void {
   program
     .command('create')
@@ -25,9 +37,13 @@ export function registerIssues(program: Command): void {
     .option('-t, --type <type>', 'bug | feature | task | epic | chore (default task)')
     .option('-a, --assignee <name>', 'who works on it')
     .option('-l, --label <label>', 'a label (repeatable)', collect)
+    .option('--notes <text>', 'notes')
+    .option('--design <text>', 'design notes')
+    .option('--acceptance <text>', 'acceptance criteria')
+    .option('--external-ref <ref>', 'a reference in another system (gh-9, jira-ABC)')
     .addOption(jsonOption())
-    .action(async (title: string, o: { description?: string; priority?: number; type?: string; assignee?: string; label?: string[]; json?: boolean }) => run(o, async (out) => {
-      const issue = await call<Issue>('issue.create', { title, description: o.description, priority: o.priority, type: o.type, assignee: o.assignee, labels: o.label });
+    .action(async (title: string, o: { description?: string; priority?: number; type?: string; assignee?: string; label?: string[] } & ExtraFlags & { json?: boolean }) => run(o, async (out) => {
+      const issue = await call<Issue>('issue.create', { title, description: o.description, priority: o.priority, type: o.type, assignee: o.assignee, labels: o.label, ...extraParams(o) });
       out.data(issue, () => `Created ${issue.id}: ${oneLine(issue.title)}`);
     }));
 
@@ -77,9 +93,14 @@ export function registerIssues(program: Command): void {
     .option('--offline', 'with --claim: claim in this replica only when the central is unreachable (a lost claim is reported at the next sync)')
     .option('--unclaim', 'give your claim back (assignee cleared, status open)')
     .option('--force', 'with --unclaim: take back anyone\'s claim')
+    .option('--notes <text>', "notes ('' clears them)")
+    .option('--design <text>', "design notes ('' clears them)")
+    .option('--acceptance <text>', "acceptance criteria ('' clears them)")
+    .option('--external-ref <ref>', "a reference in another system ('' clears it)")
     .addOption(jsonOption())
-    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; lease?: string; offline?: boolean; unclaim?: boolean; force?: boolean; json?: boolean }) => run(o, async (out) => {
+    .action(async (id: string, o: { title?: string; description?: string; status?: string; priority?: number; type?: string; assignee?: string; claim?: boolean; lease?: string; offline?: boolean; unclaim?: boolean; force?: boolean; json?: boolean } & ExtraFlags) => run(o, async (out) => {
       const input: UpdateIssueInput = {
+        ...extraParams(o),
         ...(o.title !== undefined ? { title: o.title } : {}),
         ...(o.description !== undefined ? { description: o.description } : {}),
         ...(o.status !== undefined ? { status: o.status } : {}),
@@ -98,7 +119,7 @@ export function registerIssues(program: Command): void {
         if (leaseMs === undefined) throw new GravaError('GRAVA_E_USAGE', `invalid --lease ${JSON.stringify(o.lease)}; use a number and a unit s, m, h or d (from 1s to 30d), for example 30m`);
       }
       if (o.force && !o.unclaim) throw new GravaError('GRAVA_E_USAGE', '--force goes with --unclaim');
-      if (!o.claim && !o.unclaim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --claim, --unclaim');
+      if (!o.claim && !o.unclaim && Object.keys(input).length === 0) throw new GravaError('GRAVA_E_USAGE', 'nothing to update; pass at least one of --title, --description, --status, --priority, --type, --assignee, --notes, --design, --acceptance, --external-ref, --claim, --unclaim');
       const issue = o.claim ? await call<Issue>('issue.claim', { id, offline: o.offline === true ? true : undefined, lease_ms: leaseMs })
         : o.unclaim ? await call<Issue>('issue.unclaim', { id, force: o.force === true ? true : undefined })
           : await call<Issue>('issue.update', { id, ...input });

@@ -53,10 +53,14 @@ export function keyString(spec: TableSpec, row: Readonly<Record<string, CellValu
   return JSON.stringify(spec.pk.map((k) => row[k] ?? null));
 }
 
-/** Rows of `spec` at a commit, by primary key. */
+/**
+ * Rows of `spec` at a commit, by primary key. `SELECT *`, not the spec's
+ * columns: a commit from before a migration lacks the newer columns, which
+ * read as NULL (the value they had before they existed).
+ */
 export async function rowsAsOf(db: Db | Tx, spec: TableSpec, commit: string, keys: readonly string[]): Promise<Map<string, Row>> {
   const out = new Map<string, Row>();
-  const cols = columnsOf(spec).map((c) => `\`${c}\``).join(', ');
+  const cols = '*';
   for (let i = 0; i < keys.length; i += BATCH) {
     const chunk = keys.slice(i, i + BATCH).map((k) => JSON.parse(k) as CellValue[]);
     const where = chunk.map(() => `(${spec.pk.map((c) => `\`${c}\` = ?`).join(' AND ')})`).join(' OR ');
@@ -64,7 +68,11 @@ export async function rowsAsOf(db: Db | Tx, spec: TableSpec, commit: string, key
     const r = commit === 'WORKING'
       ? await rows<Record<string, CellValue>>(db, `SELECT ${cols} FROM \`${spec.name}\` WHERE ${where}`, chunk.flat())
       : await rows<Record<string, CellValue>>(db, `SELECT ${cols} FROM \`${spec.name}\` AS OF ? WHERE ${where}`, [commit, ...chunk.flat()]);
-    for (const row of r) out.set(keyString(spec, row), row);
+    for (const raw of r) {
+      const row: Record<string, CellValue> = {};
+      for (const c of columnsOf(spec)) row[c] = raw[c] ?? null;
+      out.set(keyString(spec, row), row);
+    }
   }
   return out;
 }
