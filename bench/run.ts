@@ -41,6 +41,12 @@ async function main(): Promise<number> {
     results.daemon = d;
     lines.push(reportDaemon(d));
   }
+  if (want('dialect')) {
+    const { benchDialect, reportDialect } = await import('./dialect-bench.js');
+    const d = await benchDialect();
+    results.dialect = d;
+    lines.push(reportDialect(d));
+  }
   if (want('claims')) {
     const { benchClaims, reportClaims } = await import('./claim-bench.js');
     const c = await benchClaims();

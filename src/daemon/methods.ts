@@ -54,12 +54,9 @@ function defined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefi
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }
 
-async function withCounts(ctx: MethodContext, p: z.infer<typeof listFilter>, query: (f: ListFilter) => Promise<Issue[]>): Promise<unknown[]> {
+function withCounts(p: z.infer<typeof listFilter>, query: (f: ListFilter, o: { counts: boolean }) => Promise<Issue[]>): Promise<Issue[]> {
   const { with_counts: counts, ...filter } = p;
-  const issues = await query(defined(filter));
-  if (counts !== true) return issues;
-  const c = await ctx.replica.issues.counts(issues.map((i) => i.id));
-  return issues.map((i) => ({ ...i, ...c.get(i.id) }));
+  return query(defined(filter), { counts: counts === true });
 }
 
 export const METHODS = {
@@ -74,8 +71,8 @@ export const METHODS = {
     run: (ctx, p) => ctx.replica.issues.create(defined(p)),
   }),
   'issue.show': method({ write: false, params: z.strictObject({ id }), run: (ctx, p) => ctx.replica.issues.show(p.id) }),
-  'issue.list': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(ctx, p, (f) => ctx.replica.issues.list(f)) }),
-  'issue.ready': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(ctx, p, (f) => ctx.replica.issues.ready(f)) }),
+  'issue.list': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(p, (f, o) => ctx.replica.issues.list(f, o)) }),
+  'issue.ready': method({ write: false, params: listFilter, run: (ctx, p) => withCounts(p, (f, o) => ctx.replica.issues.ready(f, o)) }),
   'issue.blocked': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.blocked() }),
   'issue.stats': method({ write: false, params: none, run: (ctx) => ctx.replica.issues.stats() }),
   'issue.update': method({

@@ -33,13 +33,11 @@ function findCommand(parent: Command, name: string): Command | undefined {
 }
 
 function flagKnown(cmd: Command, program: Command, flag: string): 'yes' | 'refused' | 'no' {
-  const [name] = flag.split('=');
+  const [name = ''] = flag.split('=');
+  if (name.startsWith('--') && refusedFlagsOf(cmd).has(name.slice(2))) return 'refused';
   for (const c of [cmd, program]) {
     const opt = c.options.find((o) => o.long === name || o.short === name || (o.negate && o.long === name));
-    if (opt) {
-      const long = (opt.long ?? '').replace(/^--/, '');
-      return c === cmd && refusedFlagsOf(cmd).has(long) ? 'refused' : 'yes';
-    }
+    if (opt) return 'yes';
   }
   if (name === '--help' || name === '-h') return 'yes';
   return 'no';

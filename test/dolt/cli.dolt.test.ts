@@ -283,3 +283,47 @@ describe('grava doctor', () => {
     expect(r.workspace.root).toBeNull();
   });
 });
+
+describe('fixes found while building the bd dialect', () => {
+  it('an unknown command prints its "Did you mean" hint on the same line, with no literal \\n', async () => {
+    const r = await cli(ws, ['lst']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("GRAVA_E_USAGE: unknown command 'lst' (Did you mean list?)\n");
+  });
+
+  it("the invalid-id hint shows an id with the workspace's own prefix", async () => {
+    const zz = testDir('prefixed');
+    await ok(zz, ['init', '--prefix', 'zz', '--actor', 'p']);
+    const r = await cli(zz, ['show', 'zz-1']);
+    expect(errorCode(r)).toBe('GRAVA_E_INVALID');
+    expect(r.stderr).toContain('ids here look like zz-a1b2');
+  });
+
+  it('adding or removing a label moves updated_at', async () => {
+    const i = await create('labelled later');
+    await new Promise((r) => setTimeout(r, 20));
+    const added = (await ok(ws, ['label', 'add', i.id, 'later', '--json'])).json as IssueJson;
+    expect(Date.parse(added.updated_at)).toBeGreaterThan(Date.parse(i.updated_at));
+    await new Promise((r) => setTimeout(r, 20));
+    const removed = (await ok(ws, ['label', 'remove', i.id, 'later', '--json'])).json as IssueJson;
+    expect(Date.parse(removed.updated_at)).toBeGreaterThan(Date.parse(added.updated_at));
+  });
+
+  it('close records "Closed" without a reason, and closing a closed issue keeps its first reason and time', async () => {
+    const i = await create('closed twice');
+    const first = (await ok(ws, ['close', i.id, '--json'])).json as IssueJson & { closed_at: string; changed: boolean };
+    expect(first).toMatchObject({ status: 'closed', close_reason: 'Closed', changed: true });
+    expect(Date.parse(first.closed_at)).toBeGreaterThanOrEqual(Date.parse(i.created_at));
+    const again = await ok(ws, ['close', i.id, '--reason', 'a second reason']);
+    expect(again.stdout).toContain('was already closed');
+    const shown = (await ok(ws, ['show', i.id, '--json'])).json as IssueJson & { closed_at: string };
+    expect(shown).toMatchObject({ close_reason: 'Closed', closed_at: first.closed_at });
+  });
+
+  it('issue JSON carries issue_type and closed_at beside the contract fields, and the new fields round-trip', async () => {
+    const i = (await ok(ws, ['create', 'with notes', '--type', 'bug', '--notes', 'n', '--design', 'd', '--acceptance', 'a', '--external-ref', 'gh-9', '--json'])).json as Record<string, unknown>;
+    expect(i).toMatchObject({ type: 'bug', issue_type: 'bug', closed_at: null, notes: 'n', design: 'd', acceptance_criteria: 'a', external_ref: 'gh-9' });
+    const cleared = (await ok(ws, ['update', String(i.id), '--notes', '', '--external-ref', '', '--json'])).json as Record<string, unknown>;
+    expect(cleared).toMatchObject({ notes: '', external_ref: null, design: 'd' });
+  });
+});

@@ -8,17 +8,13 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildBeadsProgram } from '../../src/cli/beads/main.js';
-import { registerWork } from '../../src/cli/beads/commands/work.js';
-import { registerViews } from '../../src/cli/beads/commands/views.js';
-import { registerRelations } from '../../src/cli/beads/commands/relations.js';
-import { registerSession } from '../../src/cli/beads/commands/session.js';
+import { allBeadsGroups, buildBeadsProgram } from '../../src/cli/beads/main.js';
 import { classify, shellWords } from '../beads/corpus-check.js';
 
 interface CorpusRow { source: string; line: string; grava: 'supported' | 'unsupported' | 'prose'; why?: string }
 
 const corpus = JSON.parse(readFileSync(new URL('../beads/corpus.json', import.meta.url), 'utf8')) as CorpusRow[];
-const program = buildBeadsProgram([registerWork, registerViews, registerRelations, registerSession]);
+const program = buildBeadsProgram(allBeadsGroups());
 
 describe('the documented bd command lines', () => {
   it('cover the agent documents and the core reference (the scope)', () => {

@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { beadsPriority, beadsTime, beadsType, commaList, parseDep } from '../../src/cli/beads/flags.js';
 import { beadsDetail, beadsIssue, beadsJson } from '../../src/cli/beads/render.js';
-import { cobraMessage } from '../../src/cli/beads/main.js';
-import { sortIssues } from '../../src/cli/beads/commands/views.js';
+import { cobraMessage } from '../../src/cli/beads/cobra.js';
+import { sortIssues } from '../../src/cli/beads/commands/list-query.js';
 import { dialectFor } from '../../src/cli/dialect.js';
 import { GravaError } from '../../src/errors/grava-error.js';
 import type { Issue, IssueDetail } from '../../src/storage/issues/issue-types.js';

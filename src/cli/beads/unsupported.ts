@@ -4,7 +4,8 @@
 // mistyped. Orchestration add-ons (molecules, wisps, gates, mail, federation)
 // are out of grava's scope.
 
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { cobraMessage } from './cobra.js';
 import { GravaError } from '../../errors/grava-error.js';
 
 const ORCHESTRATION = 'beads orchestration add-ons (molecules, wisps, gates, mail, federation) are outside grava';
@@ -76,29 +77,31 @@ export function unsupportedFlag(command: string, flag: string, why?: string): Gr
   return new GravaError('GRAVA_E_UNSUPPORTED', `'bd ${command} ${flag}' is not supported by grava${why ? `: ${why}` : ''}`, { command, flag });
 }
 
-const REFUSED = new WeakMap<Command, Set<string>>();
+const REFUSED = new WeakMap<Command, Map<string, string>>();
 
-/** The beads flags a command declares only to refuse them (long names without dashes). */
+/** The beads flags a command refuses (long names without dashes). */
 export function refusedFlagsOf(cmd: Command): ReadonlySet<string> {
-  return REFUSED.get(cmd) ?? new Set();
+  return new Set(REFUSED.get(cmd)?.keys() ?? []);
 }
 
 /**
- * Declares beads flags the command accepts in beads but grava does not: they
- * parse (so the error names them, not "unknown flag") and fail before the
- * command runs. `flags`: long name → reason (or '' for none).
+ * Names beads flags the command has in beads but grava does not (`flags`:
+ * long name → reason, or '' for none). They are not declared as options
+ * (declaring dozens costs start-up time on every command): commander
+ * rejects them as unknown, and this command's error output turns that
+ * into "not supported by grava" naming the flag. Exit code 1 either way.
  */
 export function refuseFlags(cmd: Command, flags: Readonly<Record<string, string>>): Command {
-  REFUSED.set(cmd, new Set([...(REFUSED.get(cmd) ?? []), ...Object.keys(flags)]));
-  for (const name of Object.keys(flags)) cmd.addOption(new Option(`--${name}${name.startsWith('no-') ? '' : ' [value]'}`).hideHelp());
-  cmd.hook('preAction', (_parent, action) => {
-    for (const [name, why] of Object.entries(flags)) {
-      // `--no-x` is stored under `x` (false); only a flag given on the command line counts, never a default.
-      const key = (name.startsWith('no-') ? name.slice(3) : name).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-      if (action.getOptionValueSource(key) !== 'cli') continue;
-      const given = action.getOptionValue(key) === false ? `--no-${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : `--${name}`;
-      throw unsupportedFlag(action.name(), given, flags[given.slice(2)] || why || undefined);
-    }
+  const known = REFUSED.get(cmd) ?? new Map<string, string>();
+  for (const [name, why] of Object.entries(flags)) known.set(name, why);
+  REFUSED.set(cmd, known);
+  cmd.configureOutput({
+    outputError: (str, write) => {
+      const m = /unknown option '--([^'=]+)/.exec(str);
+      const why = m ? known.get(m[1]!) : undefined;
+      if (m && why !== undefined) write(`Error: ${unsupportedFlag(cmd.name(), `--${m[1]}`, why || undefined).message}\n`);
+      else write(`Error: ${cobraMessage(str)}\n`);
+    },
   });
   return cmd;
 }

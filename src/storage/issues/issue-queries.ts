@@ -62,22 +62,25 @@ export async function relationCounts(db: Db | Tx, ids: readonly string[]): Promi
   if (ids.length === 0) return out;
   for (const id of ids) out.set(id, { dependency_count: 0, dependent_count: 0, comment_count: 0, parent: null });
   const ph = ids.map(() => '?').join(', ');
-  // Two queries, not one with `issue_id IN (…) OR depends_on IN (…)`: Dolt 1.86 plans that OR as a
-  // scan that took 3.7 s for 64 ids, against 3 ms for each half.
+  // Three small queries side by side (the pool has several connections), each using its index.
+  // Not one `issue_id IN (…) OR depends_on IN (…)`: Dolt 1.86 plans that OR as a scan (3.7 s for
+  // 64 ids); a UNION ALL of the three took 3.7 ms where each alone takes 1.2 to 1.6 ms.
   type Edge = { issue_id: string; depends_on: string; type: string };
-  const outgoing = await rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND issue_id IN (${ph}) ORDER BY depends_on`, ids);
-  const incoming = await rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND depends_on IN (${ph})`, ids);
+  const [outgoing, incoming, comments] = await Promise.all([
+    rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND issue_id IN (${ph}) ORDER BY depends_on`, ids),
+    rows<Edge>(db, `SELECT issue_id, depends_on, type FROM dependencies WHERE deleted = 0 AND depends_on IN (${ph})`, ids),
+    rows<{ issue_id: string; n: number }>(db, `SELECT issue_id, COUNT(*) AS n FROM comments WHERE issue_id IN (${ph}) GROUP BY issue_id`, ids),
+  ]);
   for (const d of outgoing) {
-    const from = out.get(d.issue_id);
-    if (from && d.type === 'blocks') from.dependency_count++;
-    if (from && d.type === 'parent-child' && from.parent === null) from.parent = d.depends_on;
+    const c = out.get(d.issue_id);
+    if (c && d.type === 'blocks') c.dependency_count++;
+    if (c && d.type === 'parent-child' && c.parent === null) c.parent = d.depends_on;
   }
   for (const d of incoming) {
-    const to = out.get(d.depends_on);
-    if (to && d.type === 'blocks') to.dependent_count++;
+    const c = out.get(d.depends_on);
+    if (c && d.type === 'blocks') c.dependent_count++;
   }
-  const comments = await rows<{ issue_id: string; n: number }>(db, `SELECT issue_id, COUNT(*) AS n FROM comments WHERE issue_id IN (${ph}) GROUP BY issue_id`, ids);
-  for (const c of comments) { const x = out.get(c.issue_id); if (x) x.comment_count = Number(c.n); }
+  for (const x of comments) { const c = out.get(x.issue_id); if (c) c.comment_count = Number(x.n); }
   return out;
 }
 

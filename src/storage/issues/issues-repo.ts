@@ -25,6 +25,11 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+export interface ReadOptions {
+  /** Add beads' relation counts and parent to each issue (issue-queries.ts). */
+  readonly counts?: boolean;
+}
+
 export interface MutationContext {
   /** Shortest id suffix; longer for workspaces that sync (see ids.ts). */
   readonly minIdLength?: number;
@@ -127,16 +132,18 @@ export class IssuesRepo {
   }
 
   /** Issues matching the filter (deleted ones left out), most urgent first, oldest first within a priority. */
-  async list(filter: ListFilter = {}): Promise<Issue[]> {
+  async list(filter: ListFilter = {}, opts: ReadOptions = {}): Promise<Issue[]> {
     const w = listWhere(filter);
     const limit = filter.limit !== undefined && filter.limit > 0 ? ` LIMIT ${Math.floor(filter.limit)}` : '';
     const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE ${w.sql} ORDER BY i.priority, i.created_at, i.id${limit}`, w.args);
-    return this.withLabels(r);
+    return this.withLabels(r, opts);
   }
 
-  private async withLabels(r: readonly IssueRow[]): Promise<Issue[]> {
-    const labels = await this.labelsOf(this.db, r.map((x) => String(x.id)));
-    return r.map((x) => toIssue(x, labels.get(String(x.id)) ?? NO_LABELS));
+  /** The issues with their labels and, on request, their relation counts (read side by side). */
+  private async withLabels(r: readonly IssueRow[], opts: ReadOptions = {}): Promise<(Issue & Partial<RelationCounts>)[]> {
+    const ids = r.map((x) => String(x.id));
+    const [labels, counts] = await Promise.all([this.labelsOf(this.db, ids), opts.counts ? relationCounts(this.db, ids) : undefined]);
+    return r.map((x) => ({ ...toIssue(x, labels.get(String(x.id)) ?? NO_LABELS), ...counts?.get(String(x.id)) }));
   }
 
   /**
@@ -144,7 +151,7 @@ export class IssuesRepo {
    * expired lease, that no unclosed issue blocks and that are not deferred
    * to a later time. The filter narrows it further (status is ignored).
    */
-  async ready(filter: ListFilter = {}): Promise<Issue[]> {
+  async ready(filter: ListFilter = {}, opts: ReadOptions = {}): Promise<Issue[]> {
     // Ready work has its own statuses and its limit applies after the lease check.
     const w = listWhere(Object.fromEntries(Object.entries(filter).filter(([k]) => !['status', 'statuses', 'limit'].includes(k))));
     const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE}
@@ -158,7 +165,7 @@ export class IssuesRepo {
       const until = leases.get(String(x.id)) ?? null;
       return until !== null && until <= now;
     });
-    return this.withLabels(filter.limit !== undefined && filter.limit > 0 ? ready.slice(0, filter.limit) : ready);
+    return this.withLabels(filter.limit !== undefined && filter.limit > 0 ? ready.slice(0, filter.limit) : ready, opts);
   }
 
   /** Issues that are not closed and that a not-closed issue blocks, with their blockers. */
@@ -168,11 +175,6 @@ export class IssuesRepo {
     const ids = [...blockers.keys()];
     const r = await rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE i.id IN (${ids.map(() => '?').join(', ')}) ORDER BY i.priority, i.created_at, i.id`, ids);
     return (await this.withLabels(r)).map((i) => ({ ...i, blocked_by: blockers.get(i.id) ?? [] }));
-  }
-
-  /** Counts of relations per issue (see issue-queries.ts). */
-  counts(ids: readonly string[]): Promise<Map<string, RelationCounts>> {
-    return relationCounts(this.db, ids);
   }
 
   async stats(): Promise<IssueStats> {
