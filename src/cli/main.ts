@@ -19,6 +19,8 @@ const GROUPS: Readonly<Record<string, () => Promise<Register>>> = {
   inspect: async () => (await import('./commands/inspect.js')).registerInspect,
   server: async () => (await import('./commands/server.js')).registerServer,
   daemon: async () => (await import('./commands/daemon.js')).registerDaemon,
+  export: async () => (await import('./commands/export.js')).registerExport,
+  hooks: async () => (await import('./commands/hooks.js')).registerHooks,
 };
 
 /** The group that holds each top-level command. */
@@ -26,7 +28,7 @@ const COMMAND_GROUP: Readonly<Record<string, string>> = {
   init: 'workspace', doctor: 'workspace', dolt: 'workspace',
   create: 'issues', show: 'issues', list: 'issues', ready: 'issues', update: 'issues', close: 'issues', reopen: 'issues', delete: 'issues',
   dep: 'relations', label: 'relations', comment: 'relations',
-  sync: 'sync', 'merge-inspect': 'inspect', server: 'server', daemon: 'daemon', config: 'daemon',
+  sync: 'sync', 'merge-inspect': 'inspect', server: 'server', daemon: 'daemon', config: 'daemon', export: 'export', import: 'export', hooks: 'hooks',
 };
 
 /** The registration functions needed for this command line (every group when in doubt). */

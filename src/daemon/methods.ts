@@ -137,6 +137,21 @@ export const METHODS = {
       return { target, rows };
     },
   }),
+  'export.write': method({
+    write: false,
+    params: z.strictObject({ path: z.string().min(1).max(4096) }),
+    run: async (ctx, p) => (await import('../export/export.js')).exportTo(ctx.replica.db, p.path),
+  }),
+  'import.file': method({
+    write: true,
+    params: z.strictObject({ path: z.string().min(1).max(4096), dry_run: z.boolean().optional() }),
+    run: async (ctx, p) => {
+      const { readImportFile, importRows } = await import('../export/import.js');
+      const now = Date.now();
+      const rows = readImportFile(p.path, now);
+      return importRows(ctx.replica.db, ctx.replica.clock, p.path, rows, { dryRun: p.dry_run === true, now });
+    },
+  }),
   'config.list': method({ write: false, params: none, run: (ctx): Promise<SettingView[]> => Promise.resolve(listSettings(ctx.replica.paths)) }),
   'config.get': method({ write: false, params: z.strictObject({ key: z.string().max(100) }), run: (ctx, p) => Promise.resolve(getSetting(ctx.replica.paths, p.key)) }),
   'config.set': method({

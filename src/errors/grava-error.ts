@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   GRAVA_E_DAEMON_VERSION: 'the daemon runs another build of grava than this CLI',
   GRAVA_E_PROTOCOL: 'a malformed request to the daemon (bad frame, unknown method or wrong params)',
   GRAVA_E_SHUTTING_DOWN: 'the daemon is stopping and accepts no new work',
+  GRAVA_E_EXPORT: 'issues.jsonl could not be written (a pre-commit hook then stops the commit; GRAVA_SKIP_HOOKS=1 skips it)',
+  GRAVA_E_IMPORT_INVALID: 'an import file failed validation (every problem is listed with its line number); nothing was written',
   GRAVA_E_UNSUPPORTED: 'a beads command or flag that grava does not have (bd dialect)',
   GRAVA_E_INTERNAL: 'an unexpected internal error',
 } as const;
