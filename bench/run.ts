@@ -47,6 +47,12 @@ async function main(): Promise<number> {
     results.dialect = d;
     lines.push(reportDialect(d));
   }
+  if (want('export')) {
+    const { benchExport, reportExport } = await import('./export-bench.js');
+    const e = await benchExport();
+    results.export = e;
+    lines.push(reportExport(e));
+  }
   if (want('claims')) {
     const { benchClaims, reportClaims } = await import('./claim-bench.js');
     const c = await benchClaims();

@@ -1,7 +1,7 @@
 // grava export: the whole database as issues.jsonl, written atomically.
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { columnsOf, TABLES, type Row } from '../merge/tables.js';
 import { rows, type Db, type Tx } from '../storage/dolt/db.js';
@@ -10,6 +10,11 @@ import { serialise } from './jsonl-format.js';
 
 export interface ExportResult {
   readonly path: string;
+  /** True when nothing changed since the export named by `unless`, and the file was left as it was. */
+  readonly skipped: boolean;
+  /** DOLT_HASHOF_DB at the export, and the file's sha256: pass both back as `unless` next time. */
+  readonly db_hash: string;
+  readonly file_sha: string;
   /** The Dolt commit the export was taken from, and whether uncommitted writes were in it too. */
   readonly dolt_commit: string;
   readonly dolt_dirty: boolean;
@@ -46,10 +51,31 @@ export function writeAtomically(path: string, text: string): void {
   }
 }
 
-export async function exportTo(db: Db, path: string): Promise<ExportResult> {
-  // One transaction: the rows, the head and the dirty flag describe the same state.
-  const { all, head, dirty } = await db.transaction(async (tx) => ({ all: await readAllRows(tx), head: await headHash(tx), dirty: await isDirty(tx) }));
+/** A hash of the whole database, working set included (Dolt's DOLT_HASHOF_DB, under 1 ms). */
+export async function databaseHash(db: Db | Tx): Promise<string> {
+  return (await rows<{ h: string }>(db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
+}
+
+function fileSha(path: string): string | null {
+  try { return createHash('sha256').update(readFileSync(path)).digest('hex'); } catch { return null; }
+}
+
+/**
+ * Writes the export. With `unless` (the database hash and the file's sha256
+ * recorded by the last export), nothing is read or written when neither has
+ * changed since: the pre-commit hook's fast path.
+ */
+export async function exportTo(db: Db, path: string, unless?: { db_hash: string; file_sha: string }): Promise<ExportResult> {
+  if (unless) {
+    const now = await databaseHash(db);
+    if (now === unless.db_hash && fileSha(path) === unless.file_sha) return { path, skipped: true, db_hash: now, file_sha: unless.file_sha, dolt_commit: await headHash(db), dolt_dirty: await isDirty(db), rows: {}, bytes: 0 };
+  }
+  // One transaction: the rows, the hashes and the dirty flag describe the same state.
+  const { all, head, dirty, hash } = await db.transaction(async (tx) => ({ all: await readAllRows(tx), head: await headHash(tx), dirty: await isDirty(tx), hash: await databaseHash(tx) }));
   const text = serialise(all);
   writeAtomically(path, text);
-  return { path, dolt_commit: head, dolt_dirty: dirty, rows: Object.fromEntries([...all].map(([t, r]) => [t, r.length])), bytes: Buffer.byteLength(text) };
+  return {
+    path, skipped: false, db_hash: hash, file_sha: createHash('sha256').update(text).digest('hex'), dolt_commit: head, dolt_dirty: dirty,
+    rows: Object.fromEntries([...all].map(([t, r]) => [t, r.length])), bytes: Buffer.byteLength(text),
+  };
 }

@@ -28,9 +28,10 @@ export function serialise(rowsByTable: ReadonlyMap<string, readonly Row[]>): str
   const lines: string[] = [];
   for (const name of TABLE_ORDER) {
     const spec = tableSpec(name)!;
-    const list = [...(rowsByTable.get(name) ?? [])];
-    list.sort((a, b) => { const x = sortKey(spec, a); const y = sortKey(spec, b); return x < y ? -1 : x > y ? 1 : 0; });
-    for (const r of list) lines.push(rowLine(spec, r));
+    // Each key computed once (a comparator that builds keys costs O(n log n) stringifications).
+    const keyed = (rowsByTable.get(name) ?? []).map((r) => ({ k: sortKey(spec, r), r }));
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+    for (const { r } of keyed) lines.push(rowLine(spec, r));
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

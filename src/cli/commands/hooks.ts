@@ -19,7 +19,7 @@ import { jsonOption, run } from '../run.js';
 
 const sha = (path: string): string | null => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null);
 
-interface HookState { jsonl_sha: string | null; dolt_commit: string | null; dolt_dirty: boolean }
+interface HookState { jsonl_sha: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
 
 async function workspaceAt(repoRoot: string): Promise<{ stateFile: string } | undefined> {
   const { findWorkspaceRoot, workspacePaths } = await import('../../storage/dolt/layout.js');
@@ -39,15 +39,21 @@ const warn = (hook: string, message: string): void => { process.stderr.write(`gr
 async function runHook(hook: string, args: readonly string[]): Promise<number> {
   if (process.env.GRAVA_SKIP_HOOKS === '1') return 0;
   if (hook === 'merge-driver') return mergeDriver(args);
-  const { findRepo } = await import('../../export/hooks.js');
-  const repo = await findRepo(process.cwd());
+  // The repository's root by walking up to .git: no isomorphic-git on the hooks' hot path.
+  const { gitRoot } = await import('./export.js');
+  const root = gitRoot(process.cwd());
+  if (root === undefined) { warn(hook, `not inside a git repository (${process.cwd()}); skipping`); return 0; }
+  const repo = { root };
   const ws = await workspaceAt(repo.root);
   if (!ws) { warn(hook, `no grava workspace at or above ${repo.root}; skipping`); return 0; }
   const file = join(repo.root, 'issues.jsonl');
   if (hook === 'pre-commit') {
-    let r: { dolt_commit: string; dolt_dirty: boolean };
+    let r: { skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_sha: string };
+    const last = readState(ws.stateFile);
     try {
-      r = await call<{ dolt_commit: string; dolt_dirty: boolean }>('export.write', { path: file });
+      // Nothing changed since the last export (same database hash, same file): the file stays as it is.
+      const unless = last.db_hash && last.jsonl_sha ? { db_hash: last.db_hash, file_sha: last.jsonl_sha } : undefined;
+      r = await call<{ skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_sha: string }>('export.write', { path: file, unless });
     } catch (e) {
       const err = e as { code?: string; message?: string };
       // A broken or unreachable workspace never blocks a commit; a failed export does.
@@ -58,8 +64,9 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
       const { GravaError } = await import('../../errors/grava-error.js');
       throw new GravaError('GRAVA_E_EXPORT', `the pre-commit hook could not export issues.jsonl (${err.code ?? 'error'}: ${err.message ?? String(e)}); fix it, or commit with GRAVA_SKIP_HOOKS=1`);
     }
-    execFileSync('git', ['add', '--', 'issues.jsonl'], { cwd: repo.root, stdio: ['ignore', 'ignore', 'inherit'] });
-    writeFileSync(ws.stateFile, JSON.stringify({ jsonl_sha: sha(file), dolt_commit: r.dolt_commit, dolt_dirty: r.dolt_dirty } satisfies HookState), { mode: 0o600 });
+    // An unchanged export was staged when it was written; a new one is staged now.
+    if (!r.skipped) execFileSync('git', ['add', '--', 'issues.jsonl'], { cwd: repo.root, stdio: ['ignore', 'ignore', 'inherit'] });
+    writeFileSync(ws.stateFile, JSON.stringify({ jsonl_sha: r.file_sha, dolt_commit: r.dolt_commit, dolt_dirty: r.dolt_dirty, db_hash: r.db_hash } satisfies HookState), { mode: 0o600 });
     return 0;
   }
   if (hook === 'prepare-commit-msg') {
@@ -83,7 +90,8 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
     if (now === null || now === state.jsonl_sha) return 0;
     try {
       const r = await call<{ rows_inserted: number; rows_updated: number; cells_taken: number }>('import.file', { path: file });
-      writeFileSync(ws.stateFile, JSON.stringify({ ...state, jsonl_sha: now } satisfies HookState), { mode: 0o600 });
+      // The database changed: the next pre-commit exports again (no stale database hash).
+      writeFileSync(ws.stateFile, JSON.stringify({ ...state, jsonl_sha: now, db_hash: undefined } satisfies HookState), { mode: 0o600 });
       if (r.rows_inserted + r.rows_updated > 0) warn(hook, `imported issues.jsonl: ${r.rows_inserted} new row(s), ${r.rows_updated} updated (${r.cells_taken} cell(s))`);
     } catch (e) {
       const err = e as { code?: string; message?: string };
