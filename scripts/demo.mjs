@@ -6,6 +6,8 @@
 //      the demo waits for each change to appear on the other side and says how long it took
 //   4. a same-cell conflict decided by newest write, explained by `grava merge-inspect`;
 //      both replicas converge
+//   5. the `bd` face (beads' dialect) on the same data
+//   6. issues.jsonl committed by the git hooks, and a replica rebuilt from it
 // Everything it starts is stopped at the end, also on failure or Ctrl-C.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -146,6 +148,42 @@ async function main() {
   process.stdout.write(`\n  alice and bob hold identical data for ${impl.id}: ${same ? 'yes' : 'NO'}\n`);
   process.stdout.write(`  title = ${JSON.stringify(a.title)} (bob's later write), priority = ${a.priority}, comments = ${a.comments.length} (alice's)\n`);
   if (!same || a.title !== 'Implement login (passkeys)' || a.comments.length !== 1) throw new Error('the replicas did not converge as expected');
+
+  step('agents taught on beads: the same program started as `bd` speaks their dialect');
+  const bd = (cwd, args) => new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env: { ...env, GRAVA_DIALECT: 'beads' } }, (err, stdout, stderr) => (err ? reject(new Error(`bd ${args.join(' ')} failed:\n${stderr || stdout}`)) : resolve(stdout)));
+  });
+  process.stdout.write('  bob$ bd ready --json | jq \'map(.id)\'\n');
+  process.stdout.write(`    ${JSON.stringify(JSON.parse(await bd(ws.bob, ['ready', '--json'])).map((i) => i.id))}\n`);
+  process.stdout.write(`  bob$ bd show ${impl.id} --json | jq '.[0] | {id, title, issue_type, priority}'\n`);
+  const shown = JSON.parse(await bd(ws.bob, ['show', impl.id, '--json']))[0];
+  process.stdout.write(`    ${JSON.stringify({ id: shown.id, title: shown.title, issue_type: shown.issue_type, priority: shown.priority })}\n`);
+  process.stdout.write(`  bob$ bd update ${impl.id} --notes "passkeys chosen: no passwords to leak" --json | jq '.[0].notes'\n`);
+  process.stdout.write(`    ${JSON.stringify(JSON.parse(await bd(ws.bob, ['update', impl.id, '--notes', 'passkeys chosen: no passwords to leak', '--json']))[0].notes)}\n`);
+
+  step('issues.jsonl in every git commit, and a replica rebuilt from it');
+  const gitEnv = { ...env, GIT_AUTHOR_NAME: 'alice', GIT_AUTHOR_EMAIL: 'alice@example.invalid', GIT_COMMITTER_NAME: 'alice', GIT_COMMITTER_EMAIL: 'alice@example.invalid' };
+  const git = (cwd, args) => new Promise((resolve, reject) => {
+    execFile('git', args, { cwd, env: gitEnv }, (err, stdout, stderr) => (err ? reject(new Error(`git ${args.join(' ')} failed:\n${stderr}`)) : resolve(stdout)));
+  });
+  await git(ws.alice, ['init', '-q']);
+  say('alice', 'hooks install');
+  await grava(ws.alice, ['hooks', 'install']);
+  process.stdout.write('  alice$ git add -A && git commit -m "work of the day"\n');
+  await git(ws.alice, ['add', '-A']);
+  await git(ws.alice, ['commit', '-q', '-m', 'work of the day']);
+  process.stdout.write(`  alice$ git show --stat --format=%B HEAD\n${(await git(ws.alice, ['show', '--stat', '--format=%B', 'HEAD'])).trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}\n`);
+  const carol = join(root, 'carol');
+  await import('node:fs').then((fs) => fs.mkdirSync(carol));
+  cleanups.push(() => grava(carol, ['daemon', 'stop'], { quiet: true }));
+  say('carol', 'init --actor carol && grava import -i ../alice/issues.jsonl   # a lost replica, rebuilt');
+  await grava(carol, ['init', '--actor', 'carol'], { quiet: true });
+  await grava(carol, ['import', '-i', join(ws.alice, 'issues.jsonl')]);
+  await grava(carol, ['export', '-o', join(carol, 'check.jsonl')], { quiet: true });
+  const { readFileSync } = await import('node:fs');
+  const identical = readFileSync(join(carol, 'check.jsonl'), 'utf8') === readFileSync(join(ws.alice, 'issues.jsonl'), 'utf8');
+  process.stdout.write(`    carol's export is byte-identical to the committed issues.jsonl: ${identical ? 'yes' : 'NO'}\n`);
+  if (!identical) throw new Error('the rebuilt replica differs from the file it was rebuilt from');
 }
 
 main().then(
