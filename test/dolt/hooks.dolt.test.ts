@@ -104,6 +104,20 @@ describe('grava hooks', () => {
     expect(await show(a, id)).toMatchObject({ title: 'Title from A', description: 'Described in B', priority: 3 });
   });
 
+  it('a rebase goes through the merge driver and post-rewrite imports the result', async () => {
+    git(b, 'pull', '-q', '--no-edit', 'origin', 'main');
+    git(a, 'pull', '-q', '--no-edit', 'origin', 'main');
+    await ok(b, ['update', id, '--description', 'B, pushed first']);
+    git(b, 'commit', '-q', '--allow-empty', '-m', 'B first');
+    git(b, 'push', '-q', 'origin', 'HEAD:main');
+    await ok(a, ['update', id, '--title', 'A, rebased on top']);
+    git(a, 'commit', '-q', '--allow-empty', '-m', 'A second');
+    git(a, 'pull', '-q', '--rebase', 'origin', 'main');
+    expect(readFileSync(join(a, 'issues.jsonl'), 'utf8')).not.toMatch(/^(<{7}|={7}|>{7})/m);
+    expect(await show(a, id)).toMatchObject({ title: 'A, rebased on top', description: 'B, pushed first' });
+    git(a, 'push', '-q', 'origin', 'HEAD:main');
+  });
+
   it('a stash and its pop leave the database and the file consistent', async () => {
     await ok(a, ['update', id, '--title', 'Stashed edit']);
     git(a, 'commit', '-q', '--allow-empty', '-m', 'export the edit');
