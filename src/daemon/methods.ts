@@ -139,7 +139,7 @@ export const METHODS = {
   }),
   'export.write': method({
     write: false,
-    params: z.strictObject({ path: z.string().min(1).max(4096), unless: z.strictObject({ db_hash: z.string().max(200), file_sha: z.string().max(200) }).optional() }),
+    params: z.strictObject({ path: z.string().min(1).max(4096), unless: z.strictObject({ db_hash: z.string().max(200), file_stamp: z.string().max(200) }).optional() }),
     run: async (ctx, p) => (await import('../export/export.js')).exportTo(ctx.replica.db, p.path, p.unless),
   }),
   'import.file': method({

@@ -1,7 +1,7 @@
 // grava export: the whole database as issues.jsonl, written atomically.
 
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { columnsOf, TABLES, type Row } from '../merge/tables.js';
 import { rows, type Db, type Tx } from '../storage/dolt/db.js';
@@ -12,9 +12,9 @@ export interface ExportResult {
   readonly path: string;
   /** True when nothing changed since the export named by `unless`, and the file was left as it was. */
   readonly skipped: boolean;
-  /** DOLT_HASHOF_DB at the export, and the file's sha256: pass both back as `unless` next time. */
+  /** DOLT_HASHOF_DB at the export, and the file's stamp (fileStamp): pass both back as `unless` next time. */
   readonly db_hash: string;
-  readonly file_sha: string;
+  readonly file_stamp: string;
   /** The Dolt commit the export was taken from, and whether uncommitted writes were in it too. */
   readonly dolt_commit: string;
   readonly dolt_dirty: boolean;
@@ -56,8 +56,13 @@ export async function databaseHash(db: Db | Tx): Promise<string> {
   return (await rows<{ h: string }>(db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
 }
 
-function fileSha(path: string): string | null {
-  try { return createHash('sha256').update(readFileSync(path)).digest('hex'); } catch { return null; }
+/**
+ * The file's identity without reading it: size, modification time and inode.
+ * Any rewrite (an export, a checkout, a merge) changes it; hashing a 20 MiB
+ * file instead cost the pre-commit hook ~50 ms.
+ */
+export function fileStamp(path: string): string | null {
+  try { const s = statSync(path); return `${s.size}-${s.mtimeMs}-${s.ino}`; } catch { return null; }
 }
 
 /**
@@ -65,17 +70,17 @@ function fileSha(path: string): string | null {
  * recorded by the last export), nothing is read or written when neither has
  * changed since: the pre-commit hook's fast path.
  */
-export async function exportTo(db: Db, path: string, unless?: { db_hash: string; file_sha: string }): Promise<ExportResult> {
+export async function exportTo(db: Db, path: string, unless?: { db_hash: string; file_stamp: string }): Promise<ExportResult> {
   if (unless) {
     const now = await databaseHash(db);
-    if (now === unless.db_hash && fileSha(path) === unless.file_sha) return { path, skipped: true, db_hash: now, file_sha: unless.file_sha, dolt_commit: await headHash(db), dolt_dirty: await isDirty(db), rows: {}, bytes: 0 };
+    if (now === unless.db_hash && fileStamp(path) === unless.file_stamp) return { path, skipped: true, db_hash: now, file_stamp: unless.file_stamp, dolt_commit: await headHash(db), dolt_dirty: await isDirty(db), rows: {}, bytes: 0 };
   }
   // One transaction: the rows, the hashes and the dirty flag describe the same state.
   const { all, head, dirty, hash } = await db.transaction(async (tx) => ({ all: await readAllRows(tx), head: await headHash(tx), dirty: await isDirty(tx), hash: await databaseHash(tx) }));
   const text = serialise(all);
   writeAtomically(path, text);
   return {
-    path, skipped: false, db_hash: hash, file_sha: createHash('sha256').update(text).digest('hex'), dolt_commit: head, dolt_dirty: dirty,
+    path, skipped: false, db_hash: hash, file_stamp: fileStamp(path) ?? '', dolt_commit: head, dolt_dirty: dirty,
     rows: Object.fromEntries([...all].map(([t, r]) => [t, r.length])), bytes: Buffer.byteLength(text),
   };
 }

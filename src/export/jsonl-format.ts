@@ -1,9 +1,8 @@
 // The issues.jsonl format: one replicated row per line, `{"table": …, <every
-// column>}`, keys in a stable order, rows sorted by table and primary key, so
+// column>}`, keys sorted, rows sorted by table and primary key, so
 // the same state always gives the same bytes and a change to one issue
 // changes one line. Pure: serialising and validating, no I/O.
 
-import stringify from 'fast-json-stable-stringify';
 import { decodeHlc } from '../merge/hlc.js';
 import { columnsOf, TABLES, tableSpec, type CellValue, type Row, type TableSpec } from '../merge/tables.js';
 import { DEP_TYPES, ID_PATTERN, ISSUE_TYPES, STATUSES } from '../storage/issues/validate.js';
@@ -16,11 +15,27 @@ export function sortKey(spec: TableSpec, row: Row): string {
   return JSON.stringify(spec.pk.map((k) => row[k] ?? null));
 }
 
-/** One line (without its newline) for one row. */
+/** Per table: its columns and `table`, in sorted order, each with its `"key":` prefix. */
+const LAYOUT = new Map<string, readonly { readonly key: string; readonly prefix: string }[]>(
+  TABLES.map((t) => [t.name, ['table', ...columnsOf(t)].sort().map((key) => ({ key, prefix: `${JSON.stringify(key)}:` }))]),
+);
+
+/**
+ * One line (without its newline) for one row: the object `{table, …columns}`
+ * with its keys sorted. Byte for byte what fast-json-stable-stringify gives
+ * for it (test/unit/jsonl-format.test.ts checks that over random rows), at
+ * a fraction of the cost: the key order is computed once per table, not
+ * sorted again for every row (60,000 rows: about 650 ms down to under 150).
+ */
 export function rowLine(spec: TableSpec, row: Row): string {
-  const o: Record<string, CellValue> = { table: spec.name };
-  for (const c of columnsOf(spec)) o[c] = row[c] ?? null;
-  return stringify(o);
+  let out = '{';
+  let first = true;
+  for (const { key, prefix } of LAYOUT.get(spec.name)!) {
+    const v: CellValue = key === 'table' ? spec.name : row[key] ?? null;
+    out += `${first ? '' : ','}${prefix}${JSON.stringify(v)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /** The whole file for rows already grouped by table (each group is sorted here). */

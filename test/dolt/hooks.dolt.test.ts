@@ -3,7 +3,7 @@
 // exchanging issues only through commits of issues.jsonl.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, ok, testDir } from '../helpers/workspace.js';
@@ -69,6 +69,20 @@ describe('grava hooks', () => {
     expect(git(a, 'show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(expect.arrayContaining(['README', 'issues.jsonl', '.gitattributes']));
     expect(git(a, 'show', 'HEAD:issues.jsonl')).toContain(id);
     expect(git(a, 'log', '-1', '--format=%B')).toMatch(/^Grava-Dolt-Commit: [0-9a-v]{32}/m);
+    git(a, 'push', '-q', 'origin', 'HEAD:main');
+  });
+
+  it('pre-commit leaves issues.jsonl alone when nothing changed since the last export, and rewrites it after a write', async () => {
+    await ok(a, ['hooks', 'run', 'pre-commit']);
+    const first = statSync(join(a, 'issues.jsonl'));
+    await new Promise((r) => setTimeout(r, 20));
+    await ok(a, ['hooks', 'run', 'pre-commit']);
+    expect(statSync(join(a, 'issues.jsonl')).mtimeMs).toBe(first.mtimeMs);
+    await ok(a, ['comment', id, 'a write since the export']);
+    await ok(a, ['hooks', 'run', 'pre-commit']);
+    expect(statSync(join(a, 'issues.jsonl')).mtimeMs).toBeGreaterThan(first.mtimeMs);
+    expect(readFileSync(join(a, 'issues.jsonl'), 'utf8')).toContain('a write since the export');
+    git(a, 'commit', '-q', '-m', 'the comment');
     git(a, 'push', '-q', 'origin', 'HEAD:main');
   });
 

@@ -2,10 +2,11 @@
 // random rows, and every kind of bad input refused with its line number.
 
 import fc from 'fast-check';
+import stringify from 'fast-json-stable-stringify';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl, rowLine, serialise } from '../../src/export/jsonl-format.js';
 import { encodeHlc } from '../../src/merge/hlc.js';
-import { ISSUES, LABELS, clockColumn, type Row } from '../../src/merge/tables.js';
+import { ISSUES, LABELS, clockColumn, columnsOf, type Row } from '../../src/merge/tables.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');
 const stamp = (wall: number, counter = 0, actor = 'alice'): string => encodeHlc({ wall, counter, actor });
@@ -36,6 +37,16 @@ describe('serialise', () => {
     const before = serialise(new Map([['issues', [issue('gr-aaaa'), issue('gr-bbbb'), issue('gr-cccc')]]])).split('\n');
     const after = serialise(new Map([['issues', [issue('gr-aaaa'), issue('gr-bbbb', { title: 'new', title_clk: stamp(NOW) }), issue('gr-cccc')]]])).split('\n');
     expect(after.filter((l, i) => l !== before[i])).toHaveLength(1);
+  });
+
+  it('each line is exactly what fast-json-stable-stringify gives for the row (property)', () => {
+    const cell = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.constant(null), fc.string({ unit: 'binary', maxLength: 8 }));
+    fc.assert(fc.property(fc.dictionary(fc.constantFrom(...columnsOf(ISSUES)), cell), (partial) => {
+      const row = issue('gr-aaaa', partial);
+      const o: Record<string, unknown> = { table: 'issues' };
+      for (const c of columnsOf(ISSUES)) o[c] = row[c] ?? null;
+      expect(rowLine(ISSUES, row)).toBe(stringify(o));
+    }), { numRuns: 500 });
   });
 
   it('round-trips any rows through parse (property)', () => {

@@ -10,16 +10,18 @@
 // export itself fails, and GRAVA_SKIP_HOOKS=1 skips every hook.
 
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { call } from '../context.js';
 import { jsonOption, run } from '../run.js';
 
-const sha = (path: string): string | null => (existsSync(path) ? createHash('sha256').update(readFileSync(path)).digest('hex') : null);
+/** The file's identity without reading it (size, mtime, inode): any rewrite changes it. */
+function stampOf(path: string): string | null {
+  try { const s = statSync(path); return `${s.size}-${s.mtimeMs}-${s.ino}`; } catch { return null; }
+}
 
-interface HookState { jsonl_sha: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
+interface HookState { jsonl_stamp: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
 
 async function workspaceAt(repoRoot: string): Promise<{ stateFile: string } | undefined> {
   const { findWorkspaceRoot, workspacePaths } = await import('../../storage/dolt/layout.js');
@@ -28,7 +30,7 @@ async function workspaceAt(repoRoot: string): Promise<{ stateFile: string } | un
 }
 
 function readState(file: string): HookState {
-  try { return JSON.parse(readFileSync(file, 'utf8')) as HookState; } catch { return { jsonl_sha: null, dolt_commit: null, dolt_dirty: false }; }
+  try { return JSON.parse(readFileSync(file, 'utf8')) as HookState; } catch { return { jsonl_stamp: null, dolt_commit: null, dolt_dirty: false }; }
 }
 
 /** Errors that mean grava or its workspace cannot be reached: a hook warns and lets the commit go on. */
@@ -48,12 +50,12 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
   if (!ws) { warn(hook, `no grava workspace at or above ${repo.root}; skipping`); return 0; }
   const file = join(repo.root, 'issues.jsonl');
   if (hook === 'pre-commit') {
-    let r: { skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_sha: string };
+    let r: { skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_stamp: string };
     const last = readState(ws.stateFile);
     try {
       // Nothing changed since the last export (same database hash, same file): the file stays as it is.
-      const unless = last.db_hash && last.jsonl_sha ? { db_hash: last.db_hash, file_sha: last.jsonl_sha } : undefined;
-      r = await call<{ skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_sha: string }>('export.write', { path: file, unless });
+      const unless = last.db_hash && last.jsonl_stamp ? { db_hash: last.db_hash, file_stamp: last.jsonl_stamp } : undefined;
+      r = await call<{ skipped: boolean; dolt_commit: string; dolt_dirty: boolean; db_hash: string; file_stamp: string }>('export.write', { path: file, unless });
     } catch (e) {
       const err = e as { code?: string; message?: string };
       // A broken or unreachable workspace never blocks a commit; a failed export does.
@@ -66,13 +68,13 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
     }
     // An unchanged export was staged when it was written; a new one is staged now.
     if (!r.skipped) execFileSync('git', ['add', '--', 'issues.jsonl'], { cwd: repo.root, stdio: ['ignore', 'ignore', 'inherit'] });
-    writeFileSync(ws.stateFile, JSON.stringify({ jsonl_sha: r.file_sha, dolt_commit: r.dolt_commit, dolt_dirty: r.dolt_dirty, db_hash: r.db_hash } satisfies HookState), { mode: 0o600 });
+    writeFileSync(ws.stateFile, JSON.stringify({ jsonl_stamp: r.file_stamp, dolt_commit: r.dolt_commit, dolt_dirty: r.dolt_dirty, db_hash: r.db_hash } satisfies HookState), { mode: 0o600 });
     return 0;
   }
   if (hook === 'prepare-commit-msg') {
     const msgFile = args[0];
     const state = readState(ws.stateFile);
-    if (!msgFile || !state.dolt_commit || state.jsonl_sha !== sha(file)) return 0;
+    if (!msgFile || !state.dolt_commit || state.jsonl_stamp !== stampOf(file)) return 0;
     const text = readFileSync(msgFile, 'utf8');
     if (/^Grava-Dolt-Commit:/m.test(text)) return 0;
     const trailer = `Grava-Dolt-Commit: ${state.dolt_commit}${state.dolt_dirty ? ' (+ uncommitted writes)' : ''}`;
@@ -85,13 +87,13 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
     return 0;
   }
   if (hook === 'post-merge' || hook === 'post-checkout' || hook === 'post-rewrite') {
-    const now = sha(file);
+    const now = stampOf(file);
     const state = readState(ws.stateFile);
-    if (now === null || now === state.jsonl_sha) return 0;
+    if (now === null || now === state.jsonl_stamp) return 0;
     try {
       const r = await call<{ rows_inserted: number; rows_updated: number; cells_taken: number }>('import.file', { path: file });
       // The database changed: the next pre-commit exports again (no stale database hash).
-      writeFileSync(ws.stateFile, JSON.stringify({ ...state, jsonl_sha: now, db_hash: undefined } satisfies HookState), { mode: 0o600 });
+      writeFileSync(ws.stateFile, JSON.stringify({ ...state, jsonl_stamp: now, db_hash: undefined } satisfies HookState), { mode: 0o600 });
       if (r.rows_inserted + r.rows_updated > 0) warn(hook, `imported issues.jsonl: ${r.rows_inserted} new row(s), ${r.rows_updated} updated (${r.cells_taken} cell(s))`);
     } catch (e) {
       const err = e as { code?: string; message?: string };
