@@ -185,4 +185,30 @@ describe('grava hooks', () => {
     const r = await cli(dir, ['hooks', 'status', '--json']);
     expect(r.code).toBe(0);
   });
+
+  it('a failed export stops the commit with GRAVA_E_EXPORT (GRAVA_SKIP_HOOKS=1 lets it through); a missing grava never does', async () => {
+    const dir = join(testDir('hooks-fail'), 'repo');
+    mkdirSync(dir, { recursive: true });
+    git(dir, 'init', '-q');
+    await ok(dir, ['init', '--actor', 'f']);
+    await ok(dir, ['create', 'Cannot be exported']);
+    await ok(dir, ['hooks', 'install']);
+    // A directory where the file should go: the export cannot be written.
+    mkdirSync(join(dir, 'issues.jsonl', 'x'), { recursive: true });
+    writeFileSync(join(dir, 'f'), 'x\n');
+    git(dir, 'add', 'f', '.gitattributes');
+    let stderr = '';
+    try { git(dir, 'commit', '-q', '-m', 'should stop'); } catch (e) { stderr = String((e as { stderr?: string }).stderr); }
+    expect(stderr).toMatch(/GRAVA_E_EXPORT: the pre-commit hook could not export issues\.jsonl/);
+    expect(() => git(dir, 'rev-parse', 'HEAD')).toThrow();
+    execFileSync('git', ['commit', '-q', '-m', 'skipped'], { cwd: dir, env: { ...process.env, ...gitEnv, GRAVA_SKIP_HOOKS: '1' } });
+    expect(git(dir, 'log', '--format=%s')).toContain('skipped');
+    // grava moved away since the hooks were installed: the shim warns and the commit goes on.
+    const shim = join(dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(shim, readFileSync(shim, 'utf8').replaceAll('bin/grava.js', 'bin/gone.js'));
+    writeFileSync(join(dir, 'f'), 'y\n');
+    const out = execFileSync('git', ['commit', '-q', '-a', '-m', 'grava is gone'], { cwd: dir, env: { ...process.env, ...gitEnv }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out).toBe('');
+    expect(git(dir, 'log', '-1', '--format=%s')).toContain('grava is gone');
+  });
 });
