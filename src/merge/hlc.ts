@@ -62,28 +62,49 @@ function advance(state: HlcState, wall: number): HlcState {
   return { wall: state.wall + 1, counter: 0 };
 }
 
-/** Issues a stamp for a local event at wall time `now`. Never runs backwards. */
-export function tick(state: HlcState, now: number, actor: string): { state: HlcState; stamp: Hlc } {
-  const next = advance(state, now);
+/**
+ * Issues a stamp for a local event at wall time `now`. Never runs backwards,
+ * except out of a state beyond `now + maxDriftMs` (left by a local clock that
+ * ran ahead and was fixed since): that state restarts from `now`, so a fixed
+ * clock stops winning within `maxDriftMs` (MERGE_SPEC §12). A write that
+ * overwrites one of the far-ahead values still beats it (`tickAfter`).
+ */
+export function tick(state: HlcState, now: number, actor: string, maxDriftMs: number = DEFAULT_MAX_DRIFT_MS): { state: HlcState; stamp: Hlc } {
+  const next = advance(state.wall > now + maxDriftMs ? { wall: now, counter: 0 } : state, now);
   return { state: next, stamp: { ...next, actor } };
+}
+
+/**
+ * The smallest stamp of `actor` above `after`; with `parity` (0 or 1), the
+ * smallest whose counter has that parity.
+ */
+export function stampAbove(after: Hlc, actor: string, parity?: number): Hlc {
+  let wall = after.wall;
+  let counter = after.counter + 1;
+  if (parity !== undefined && counter % 2 !== parity) counter++;
+  if (counter > MAX_COUNTER) { wall++; counter = parity ?? 0; }
+  return { wall, counter, actor };
 }
 
 /**
  * A stamp strictly greater than both the local clock and `after` (the clock of
  * the value being overwritten). Overwriting a cell therefore always beats what
- * the writer saw, even when that came from a clock running ahead.
+ * the writer saw, even when that came from a clock running ahead. A value
+ * stamped beyond `now + maxDriftMs` is beaten by the smallest step above it,
+ * and the local clock does not follow it: one far-future stamp cannot drag
+ * every later write of this workspace into the future (MERGE_SPEC §12).
  */
-export function tickAfter(state: HlcState, now: number, actor: string, after: Hlc | undefined): { state: HlcState; stamp: Hlc } {
-  let base = state;
-  if (after && (after.wall > base.wall || (after.wall === base.wall && after.counter > base.counter))) {
-    base = { wall: after.wall, counter: after.counter };
+export function tickAfter(state: HlcState, now: number, actor: string, after: Hlc | undefined, maxDriftMs: number = DEFAULT_MAX_DRIFT_MS, parity?: number): { state: HlcState; stamp: Hlc } {
+  if (after && isBeyondDrift(after, now, maxDriftMs)) {
+    return { state: tick(state, now, actor, maxDriftMs).state, stamp: stampAbove(after, actor, parity) };
   }
-  const t = tick(base, now, actor);
-  if (after && compareHlc(t.stamp, after) <= 0) {
-    const bumped = advance(t.state, t.state.wall);
-    return { state: bumped, stamp: { ...bumped, actor } };
-  }
-  return t;
+  const t = tick(state, now, actor, maxDriftMs);
+  if (!after || compareHlc(t.stamp, after) > 0) return t;
+  // The overwritten stamp lies within the drift bound: the clock adopts it and steps past it.
+  const adopted = tick({ wall: after.wall, counter: after.counter }, now, actor, maxDriftMs);
+  if (compareHlc(adopted.stamp, after) > 0) return adopted;
+  const bumped = advance(adopted.state, adopted.state.wall);
+  return { state: bumped, stamp: { ...bumped, actor } };
 }
 
 export interface Receipt {

@@ -184,11 +184,16 @@ describe('hlc properties', () => {
     fc.assert(
       fc.property(stateArb, hlcArb, fc.integer({ min: 0, max: 2 ** 52 }), (state, remote, now) => {
         const t = tick(state, now, 'me');
-        expect(after(t.stamp, state)).toBe(true);
+        const sane = state.wall <= now + DEFAULT_MAX_DRIFT_MS;
+        // Forward, unless the state itself lies beyond the drift bound (a clock that ran ahead): then it restarts from now.
+        if (sane) expect(after(t.stamp, state)).toBe(true);
+        else expect(t.state.wall).toBe(now);
         expect(t.state).toEqual({ wall: t.stamp.wall, counter: t.stamp.counter });
         const ta = tickAfter(state, now, 'me', remote);
-        expect(after(ta.stamp, state)).toBe(true);
+        if (sane) expect(after(ta.stamp, state)).toBe(true);
+        // An overwrite always beats the value it replaces, and never moves the clock past the bound because of it.
         expect(compareHlc(ta.stamp, remote)).toBeGreaterThan(0);
+        if (sane) expect(ta.state.wall).toBeLessThanOrEqual(Math.max(state.wall, now + DEFAULT_MAX_DRIFT_MS));
         const r = receive(state, remote, now);
         expect(r.state.wall > state.wall || (r.state.wall === state.wall && r.state.counter >= state.counter)).toBe(true);
         expect(r.clamped).toBe(remote.wall > now + DEFAULT_MAX_DRIFT_MS);
@@ -319,8 +324,11 @@ class World {
     const clk = clockColumn(column);
     const overwritten = current?.[clk];
     const t = typeof overwritten === 'string' ? tickAfter(r.clock, wall, r.actor, decodeHlc(overwritten)) : tick(r.clock, wall, r.actor);
-    // Stamps of one replica strictly increase, so no two writes share a stamp.
-    if (r.lastStamp) expect(compareHlc(t.stamp, r.lastStamp)).toBeGreaterThan(0);
+    // A write beats the value it overwrites, so no two writes of one cell share a stamp (MERGE_SPEC §12:
+    // stamps of one replica need not increase across cells once a far-future value was overwritten).
+    if (typeof overwritten === 'string') expect(compareHlc(t.stamp, decodeHlc(overwritten)!)).toBeGreaterThan(0);
+    // The replica's clock stays within the drift bound of its own time, whatever it overwrote or pulled.
+    expect(t.state.wall).toBeLessThanOrEqual(wall + DEFAULT_MAX_DRIFT_MS);
     r.lastStamp = t.stamp;
     r.clock = t.state;
     let row: Record<string, CellValue>;
@@ -490,5 +498,37 @@ describe('claims (§13a): an offline claim never beats an ordinary overwrite of 
         }),
       params(),
     );
+  });
+});
+
+describe('clocks running ahead (§12): a far-future stamp does not drag correct clocks, and a fixed clock stops winning', () => {
+  const stampArb = fc.record({ wall: fc.integer({ min: T - 1e9, max: T + 86_400_000 * 2 }), counter: fc.integer({ min: 0, max: 999_999 }), actor: fc.constantFrom('b', 'c') });
+  it('whatever stamps a correct replica sees or overwrites, its clock stays within now + maxDrift', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.boolean(), stampArb, fc.integer({ min: 0, max: 60_000 })), { maxLength: 40 }), (steps) => {
+      let state: HlcState = ZERO_STATE;
+      let now = T;
+      for (const [overwrite, seen, dt] of steps) {
+        now += dt;
+        if (overwrite) {
+          const t = tickAfter(state, now, 'a', seen);
+          expect(compareHlc(t.stamp, seen)).toBeGreaterThan(0);
+          state = t.state;
+        } else state = receive(state, seen, now).state;
+        expect(state.wall).toBeLessThanOrEqual(now + DEFAULT_MAX_DRIFT_MS);
+      }
+    }), { numRuns: 500 });
+  });
+
+  it('once a broken clock is fixed, a correct write made more than maxDrift later beats its next write', () => {
+    fc.assert(fc.property(fc.integer({ min: DEFAULT_MAX_DRIFT_MS + 1, max: 86_400_000 * 2 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 600_000 }), (skew, writes, later) => {
+      // B's clock runs `skew` ahead for a while: its own state goes far ahead.
+      let b: HlcState = ZERO_STATE;
+      for (let i = 0; i < writes; i++) b = tick(b, T + skew + i, 'b').state;
+      // Fixed: B writes a fresh cell at the true time; A, who has not seen it, writes the same cell later.
+      const fromB = tick(b, T, 'b').stamp;
+      const fromA = tick(ZERO_STATE, T + DEFAULT_MAX_DRIFT_MS + later, 'a').stamp;
+      expect(fromB.wall).toBeLessThanOrEqual(T + DEFAULT_MAX_DRIFT_MS);
+      expect(compareHlc(fromA, fromB)).toBeGreaterThan(0);
+    }), { numRuns: 300 });
   });
 });

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tick, tickAfter, decodeHlc, encodeHlc, receive, weakAfter, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
+import { tick, tickAfter, decodeHlc, encodeHlc, isBeyondDrift, receive, weakAfter, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
 import { withFileLockSync } from '../dolt/file-lock.js';
 import { writeFileAtomic } from '../dolt/layout.js';
 
@@ -58,6 +58,8 @@ async function loadAsync(path: string): Promise<HlcState> {
 
 /** tick / tickAfter, repeated until the counter has this writer's parity (at most twice more). */
 export function tickWithParity(state: HlcState, now: number, actor: string, after: Hlc | undefined, parity: number): { state: HlcState; stamp: Hlc } {
+  // Above a far-future value the stamp is placed with the parity directly (the clock does not follow it).
+  if (after && isBeyondDrift(after, now)) return tickAfter(state, now, actor, after, undefined, parity);
   let t = after ? tickAfter(state, now, actor, after) : tick(state, now, actor);
   while (t.stamp.counter % 2 !== parity) t = tick(t.state, now, actor);
   return t;
