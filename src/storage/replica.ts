@@ -6,7 +6,7 @@ import { hostname, userInfo } from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
-import { FileClock, type Clock } from './issues/clock-store.js';
+import { FileClock, systemNow, type Clock } from './issues/clock-store.js';
 import { openDb, exec, type Db } from './dolt/db.js';
 import { lockHolder } from './dolt/file-lock.js';
 import { findDolt, type DoltBinary } from './dolt/dolt-binary.js';
@@ -88,7 +88,7 @@ export async function openReplica(paths: WorkspacePaths = requireWorkspace(), op
   const db = openDb(server.target(state), config.database, opts.poolMax);
   // A workspace made by an older grava catches up with the schema (one commit, only when behind).
   if ((await schemaVersion(db)) < (MIGRATIONS.at(-1)?.version ?? 0)) await migrate(db, config.actor);
-  const clock = opts.clock ? await opts.clock(paths, config) : new FileClock(paths.clock, config.actor, Date.now, paths.clockDaemon);
+  const clock = opts.clock ? await opts.clock(paths, config) : new FileClock(paths.clock, config.actor, systemNow, paths.clockDaemon);
   const issues = new IssuesRepo({ db, clock, prefix: config.prefix, ...(config.remote ? { minIdLength: MIN_REPLICATED_ID_LENGTH } : {}) });
   return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
 }

@@ -9,6 +9,9 @@ import type { RowDecision } from '../merge/decide.js';
 import { fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
+import { stampsBetween } from '../storage/versioning/conflict-rows.js';
+import { TABLES } from '../merge/tables.js';
+import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteCredentials } from '../storage/dolt/layout.js';
 import { checkReachable } from './reachability.js';
@@ -31,6 +34,10 @@ export interface SyncResult {
   readonly conflict_cells: number;
   readonly retries: number;
   readonly noop: boolean;
+  /** Pulled stamps beyond now + maxDrift, which the clock observed only up to that bound (MERGE_SPEC §12). */
+  readonly clamped_stamps: number;
+  /** The actors whose stamps were clamped: workspaces whose clocks run ahead. */
+  readonly skewed_actors: readonly string[];
   /** Issues this workspace had claimed that the merge gave to someone else (a claim made offline that lost). */
   readonly lost_claims: readonly { id: string; holder: string | null }[];
   readonly local_commit: string | null;
@@ -78,6 +85,16 @@ export function syncHoldingLock(replica: Replica, remote: string, user: string, 
   return cycle(replica, remote, user, opts);
 }
 
+/** The actors of the stamps that lie beyond `now + maxDrift`: workspaces whose clocks run ahead. */
+export function skewedActors(stamps: readonly string[], now: number): Set<string> {
+  const out = new Set<string>();
+  for (const s of stamps) {
+    const h = decodeHlc(s);
+    if (h && isBeyondDrift(h, now)) out.add(h.actor.replace(/^!/, ''));
+  }
+  return out;
+}
+
 async function cycle(replica: Replica, remote: string, user: string, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const started = now();
@@ -97,6 +114,8 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   let conflictCells = 0;
   let mergeCommit: string | null = null;
   const lostClaims: { id: string; holder: string | null }[] = [];
+  let clamped = 0;
+  const skewed = new Set<string>();
   for (;;) {
     await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
@@ -110,7 +129,15 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
         conflicts += m.conflictRows;
         conflictCells += m.conflictCells;
         mergeCommit = m.commit ?? mergeCommit;
-        replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
+        // The clock observes every stamp the pull brought (merged, fast-forwarded or conflicting), not
+        // only conflicting cells; a stamp beyond now + maxDrift is clamped, counted and its actor named.
+        const merged = await heads(db);
+        const pulledStamps = [
+          ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
+          ...(h.local !== null && merged.local !== null ? await stampsBetween(db, TABLES, h.local, merged.local) : []),
+        ];
+        clamped += replica.clock.observe(pulledStamps);
+        for (const a of skewedActors(pulledStamps, now())) skewed.add(a);
         lostClaims.push(...lostClaimsIn(m.decisions, replica.config.actor));
       }
     }
@@ -137,6 +164,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
     for (const l of lostClaims) {
       await replica.issues.note(l.id, 'claim_lost', { holder: l.holder, actor: replica.config.actor });
     }
+    if (clamped > 0) await replica.issues.note(null, 'clock_skew_observed', { clamped, actors: [...skewed].sort(), max_drift_ms: DEFAULT_MAX_DRIFT_MS });
     const head = (await heads(db)).local;
     return {
       duration_ms: now() - started,
@@ -148,6 +176,8 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
       retries,
       noop: localCommit === null && pulled === 0 && pushed === 0,
       lost_claims: lostClaims,
+      clamped_stamps: clamped,
+      skewed_actors: [...skewed].sort(),
       local_commit: localCommit,
       merge_commit: mergeCommit,
       head,

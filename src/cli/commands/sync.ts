@@ -15,6 +15,6 @@ export function registerSync(program: Command): void {
       const r = await call<SyncResult & { writes?: number }>('sync', { force: o.force === true });
       out.data(r, () => (r.noop
         ? `up to date (${r.duration_ms} ms)`
-        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`));
+        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}${r.clamped_stamps > 0 ? `; ${r.clamped_stamps} stamp(s) from clocks running ahead (${r.skewed_actors.join(', ')}) were clamped` : ''}`));
     }));
 }

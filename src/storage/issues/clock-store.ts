@@ -52,6 +52,17 @@ function loadSync(path: string): HlcState {
   try { return parse(readFileSync(path, 'utf8')); } catch { return ZERO_STATE; }
 }
 
+/**
+ * The wall clock the workspace's HLC reads: the system clock, shifted by
+ * GRAVA_CLOCK_SKEW_MS when set. That variable is the seam the skewed-clock
+ * drills use (test/dolt/clock-skew.dolt.test.ts) in place of libfaketime; it
+ * simulates a machine whose clock is wrong and is not for production use.
+ */
+export function systemNow(): number {
+  const skew = Number(process.env.GRAVA_CLOCK_SKEW_MS ?? 0);
+  return Date.now() + (Number.isFinite(skew) ? skew : 0);
+}
+
 async function loadAsync(path: string): Promise<HlcState> {
   try { return parse(await readFile(path, 'utf8')); } catch { return ZERO_STATE; }
 }
@@ -84,7 +95,7 @@ export class FileClock implements Clock {
   constructor(
     private readonly path: string,
     readonly actor: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemNow,
     /** The daemon's high-water mark, read (never written) here. */
     private readonly daemonPath?: string,
   ) {
@@ -158,7 +169,7 @@ export class DaemonClock implements Clock {
     this.written = start;
   }
 
-  static async open(path: string, directPath: string, actor: string, now: () => number = Date.now): Promise<DaemonClock> {
+  static async open(path: string, directPath: string, actor: string, now: () => number = systemNow): Promise<DaemonClock> {
     const start = newer(await loadAsync(path), await loadAsync(directPath));
     return new DaemonClock(path, directPath, actor, now, start);
   }

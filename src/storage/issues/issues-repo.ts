@@ -396,7 +396,7 @@ export class IssuesRepo {
   }
 
   /** Records an event about an issue (for example a lost claim found by a sync). */
-  async note(issueId: string, kind: string, data: Record<string, unknown>): Promise<void> {
+  async note(issueId: string | null, kind: string, data: Record<string, unknown>): Promise<void> {
     await this.tx('recording an event failed', async (tx) => this.event(tx, issueId, kind, this.ctx.clock.next(), data));
   }
 

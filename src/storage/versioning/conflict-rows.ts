@@ -89,3 +89,19 @@ export async function changedKeys(db: Db | Tx, spec: TableSpec, from: string, to
   }
   return out;
 }
+
+/**
+ * Every clock stamp in the rows that changed between two commits (the cells
+ * a pull brought in, merged or fast-forwarded), for the local clock to
+ * observe. Columns a side's schema lacks are skipped (`SELECT *`).
+ */
+export async function stampsBetween(db: Db | Tx, specs: readonly TableSpec[], from: string, to: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const spec of specs) {
+    const clocks = spec.appendOnly ? (spec.name === 'events' ? ['at'] : []) : spec.clocked.map((c) => `${c}_clk`);
+    if (clocks.length === 0) continue;
+    const r = await rows<Record<string, CellValue>>(db, `SELECT * FROM dolt_diff(?, ?, ?) WHERE diff_type <> 'removed'`, [from, to, spec.name]);
+    for (const row of r) for (const c of clocks) { const v = row[`to_${c}`]; if (typeof v === 'string') out.push(v); }
+  }
+  return out;
+}
