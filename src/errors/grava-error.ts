@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   GRAVA_E_DOLT_VERSION: 'the Dolt binary is older than grava supports',
   GRAVA_E_SERVER: 'the workspace dolt sql-server failed',
   GRAVA_E_STORAGE: 'a database operation failed',
+  GRAVA_E_SCHEMA_NEWER: 'the other side has a schema newer than this grava knows; upgrade grava',
   GRAVA_E_SCHEMA_CONFLICT: 'a merge met a schema conflict; grava refuses to guess',
   GRAVA_E_MERGE: 'a merge could not be completed',
   GRAVA_E_REMOTE: 'the central server refused or could not be reached',

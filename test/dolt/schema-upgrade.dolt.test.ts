@@ -9,7 +9,7 @@ import { exec, openDb, rows } from '../../src/storage/dolt/db.js';
 import { V3_ISSUE_CELLS } from '../../src/storage/issues/schema.js';
 import { clockColumn } from '../../src/merge/tables.js';
 import { startCentral, type Central } from '../helpers/central.js';
-import { ok, testDir } from '../helpers/workspace.js';
+import { cli, errorCode, ok, testDir } from '../helpers/workspace.js';
 
 interface IssueJson { id: string; title: string; notes: string; design: string }
 
@@ -78,6 +78,30 @@ describe('upgrading a fleet from schema 2 to 3', () => {
       expect(notes[0]?.notes).toBe('notes from B');
     } finally {
       await check.destroy();
+    }
+  });
+});
+
+describe('a central carrying a migration from the future', () => {
+  it('a workspace whose grava is older refuses to merge with GRAVA_E_SCHEMA_NEWER, and changes and pushes nothing', async () => {
+    const ws = await clone('older-grava');
+    const mine = (await ok(ws, ['create', 'Written by the older grava', '--json'])).json as IssueJson;
+    const root = openDb({ host: '127.0.0.1', port: central.sqlPort, user: 'root', password: central.rootPassword }, 'grava', 1);
+    const centralHead = async (): Promise<string> => (await rows<{ h: string }>(root, "SELECT HASHOF('main') AS h"))[0]!.h;
+    try {
+      await exec(root, 'ALTER TABLE issues ADD COLUMN from_the_future TEXT NULL, ADD COLUMN from_the_future_clk VARCHAR(96) NULL');
+      await exec(root, "INSERT INTO grava_migrations (version, name) VALUES (99, 'a migration from the future')");
+      await exec(root, "CALL DOLT_COMMIT('-Am', 'test: schema version 99')");
+      const before = await centralHead();
+      const r = await cli(ws, ['sync', '--json'], central.env);
+      expect(r.code).toBe(1);
+      expect(errorCode(r)).toBe('GRAVA_E_SCHEMA_NEWER');
+      expect(r.stderr).toMatch(/schema version 99, newer than this grava knows \(3\); upgrade grava/);
+      expect(await centralHead()).toBe(before);
+      // The local work is still there, unmerged and unpushed.
+      expect((await ok(ws, ['show', mine.id, '--json'])).json).toMatchObject({ title: 'Written by the older grava' });
+    } finally {
+      await root.destroy();
     }
   });
 });

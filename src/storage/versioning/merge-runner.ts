@@ -10,6 +10,7 @@ import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { exec, rows, type Db, type Tx } from '../dolt/db.js';
 import { rowId } from '../issues/ids.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
+import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
 
 export interface MergeResult {
   readonly ref: string;
@@ -122,10 +123,30 @@ async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock:
 }
 
 /**
+ * MERGE_SPEC §13: a binary never merges a schema it does not know. If `ref`
+ * carries a migration newer than this grava's, the merge is refused before
+ * anything is touched (GRAVA_E_SCHEMA_NEWER): this grava would write only the
+ * columns it knows, and push rows that lost cells.
+ */
+async function refuseNewerSchema(db: Db, ref: string): Promise<void> {
+  const known = MIGRATIONS.at(-1)?.version ?? 0;
+  let theirs: number;
+  try {
+    theirs = Number((await rows<{ v: number | null }>(db, `SELECT MAX(version) AS v FROM ${MIGRATIONS_TABLE} AS OF ?`, [ref]))[0]?.v ?? 0);
+  } catch {
+    return; // no migrations table at that ref (an empty remote): nothing newer there
+  }
+  if (theirs > known) {
+    throw new GravaError('GRAVA_E_SCHEMA_NEWER', `${ref} is at schema version ${theirs}, newer than this grava knows (${known}); upgrade grava before syncing (nothing was merged or pushed)`, { ref, theirs, known });
+  }
+}
+
+/**
  * Merges `ref` into the current branch. The working set must be clean (the
  * sync cycle commits pending writes first). Fast-forwards when possible.
  */
 export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise<MergeResult> {
+  await refuseNewerSchema(db, ref);
   const tx = await db.transaction();
   try {
     if (await isDirty(tx)) {
