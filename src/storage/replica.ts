@@ -5,8 +5,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { createHmac, randomBytes } from 'node:crypto';
 import { GravaError } from '../errors/grava-error.js';
-import { isValidActor } from '../merge/hlc.js';
-import { FileClock, systemNow, type Clock } from './issues/clock-store.js';
+import { encodeHlc, isValidActor } from '../merge/hlc.js';
+import { clockFilesLost, FileClock, highWaterFromDb, systemNow, type Clock } from './issues/clock-store.js';
 import { openDb, exec, type Db } from './dolt/db.js';
 import { lockHolder } from './dolt/file-lock.js';
 import { findDolt, type DoltBinary } from './dolt/dolt-binary.js';
@@ -88,7 +88,15 @@ export async function openReplica(paths: WorkspacePaths = requireWorkspace(), op
   const db = openDb(server.target(state), config.database, opts.poolMax);
   // A workspace made by an older grava catches up with the schema (one commit, only when behind).
   if ((await schemaVersion(db)) < (MIGRATIONS.at(-1)?.version ?? 0)) await migrate(db, config.actor);
+  const lost = clockFilesLost([paths.clock, paths.clockDaemon]);
   const clock = opts.clock ? await opts.clock(paths, config) : new FileClock(paths.clock, config.actor, systemNow, paths.clockDaemon);
+  // Clock files lost or corrupt: recover the high-water mark from this actor's own stamps before any new one.
+  if (lost) {
+    // Observed and persisted even when there is nothing to recover, so the scan runs once.
+    const high = await highWaterFromDb(db, config.actor);
+    clock.observe([high ?? encodeHlc({ wall: 0, counter: 0, actor: config.actor })]);
+    await clock.persist();
+  }
   const issues = new IssuesRepo({ db, clock, prefix: config.prefix, ...(config.remote ? { minIdLength: MIN_REPLICATED_ID_LENGTH } : {}) });
   return { paths, config, dolt, server, state, db, clock, issues, close: () => db.destroy() };
 }

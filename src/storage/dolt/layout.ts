@@ -1,7 +1,7 @@
 // The on-disk layout of a workspace: `.grava/` and the files in it.
 // `.grava/` is private (0700); files that hold secrets are 0600.
 
-import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, chmodSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -108,11 +108,28 @@ export function requireWorkspace(from: string = process.cwd()): WorkspacePaths {
 }
 
 /** Writes a file atomically (temp file + rename) with the given mode. */
+/**
+ * Replaces a file atomically and durably: a temporary file in the same
+ * directory, fsynced, renamed over the target, and the directory fsynced, so
+ * a crash leaves either the old content or the new, never an empty file.
+ */
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { mode });
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   chmodSync(tmp, mode);
   renameSync(tmp, path);
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try { fsyncSync(dir); } finally { closeSync(dir); }
+  } catch {
+    // Some file systems cannot fsync a directory; the rename itself is still atomic.
+  }
 }
 
 export function readConfig(paths: WorkspacePaths): WorkspaceConfig {

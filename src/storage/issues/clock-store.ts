@@ -17,6 +17,9 @@ import { randomBytes } from 'node:crypto';
 import { tick, tickAfter, decodeHlc, encodeHlc, isBeyondDrift, receive, weakAfter, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
 import { withFileLockSync } from '../dolt/file-lock.js';
 import { writeFileAtomic } from '../dolt/layout.js';
+import { rows, type Db } from '../dolt/db.js';
+import { GravaError } from '../../errors/grava-error.js';
+import { clockColumn, TABLES } from '../../merge/tables.js';
 
 export interface Clock {
   /** A fresh stamp for a local write, strictly after every stamp issued or seen (and after `after`). */
@@ -88,6 +91,45 @@ function observeInto(state: HlcState, stamps: Iterable<string>, now: number): { 
   return { state, clamped };
 }
 
+/**
+ * The stamp of the value being overwritten, decoded. A stored stamp that does
+ * not parse cannot be stepped past safely: the write is refused unless the
+ * new stamp still sorts above it as text (the merge compares raw stamps), so
+ * a corrupt clock never lets an overwrite sort below the value it replaced.
+ */
+function overwritten(after: string | null | undefined, next: (h: Hlc | undefined) => string): string {
+  if (!after) return next(undefined);
+  const h = decodeHlc(after);
+  if (h) return next(h);
+  const stamp = next(undefined);
+  if (stamp > after) return stamp;
+  throw new GravaError('GRAVA_E_STORAGE', `the clock of the value being overwritten does not parse (${JSON.stringify(after.slice(0, 40))}) and sorts above any stamp this workspace can issue; repair that cell's clock first`);
+}
+
+/**
+ * The highest stamp this actor wrote into the database, for a clock whose
+ * files were lost or corrupted (MERGE_SPEC §12): a recovered clock must not
+ * issue stamps below the ones it already issued.
+ */
+export async function highWaterFromDb(db: Db, actor: string): Promise<string | null> {
+  const like = `%-${actor.replace(/[\\%_]/g, (c) => `\\${c}`)}`;
+  const queries = [...TABLES.flatMap((t) => t.clocked.map((c) => [t.name, clockColumn(c)] as const)), ['events', 'at'] as const];
+  const found = await Promise.all(queries.map(async ([table, col]) => (await rows<{ m: string | null }>(db, `SELECT MAX(\`${col}\`) AS m FROM \`${table}\` WHERE \`${col}\` LIKE ?`, [like]))[0]?.m ?? null));
+  return found.reduce<string | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
+}
+
+/** True when neither of the workspace's clock files holds a readable state (missing or corrupt). */
+export function clockFilesLost(paths: readonly string[]): boolean {
+  return paths.every((p) => {
+    try {
+      const s = JSON.parse(readFileSync(p, 'utf8')) as HlcState;
+      return !(Number.isFinite(s.wall) && Number.isFinite(s.counter));
+    } catch {
+      return true;
+    }
+  });
+}
+
 /** The clock of a direct-mode CLI process. */
 export class FileClock implements Clock {
   private state: HlcState;
@@ -123,9 +165,11 @@ export class FileClock implements Clock {
 
   next(after?: string | null): string {
     return this.update(() => {
-      const t = tickWithParity(this.state, this.now(), this.actor, after ? decodeHlc(after) : undefined, PARITY.direct);
-      this.state = t.state;
-      return encodeHlc(t.stamp);
+      return overwritten(after, (h) => {
+        const t = tickWithParity(this.state, this.now(), this.actor, h, PARITY.direct);
+        this.state = t.state;
+        return encodeHlc(t.stamp);
+      });
     });
   }
 
@@ -175,9 +219,11 @@ export class DaemonClock implements Clock {
   }
 
   next(after?: string | null): string {
-    const t = tickWithParity(this.state, this.now(), this.actor, after ? decodeHlc(after) : undefined, PARITY.daemon);
-    this.state = t.state;
-    return encodeHlc(t.stamp);
+    return overwritten(after, (h) => {
+      const t = tickWithParity(this.state, this.now(), this.actor, h, PARITY.daemon);
+      this.state = t.state;
+      return encodeHlc(t.stamp);
+    });
   }
 
   observe(stamps: Iterable<string>): number {
