@@ -103,7 +103,9 @@ describe('a workspace whose clock runs 10 s behind', () => {
     const s1 = await sync(right);
     const s2 = await sync(slow, skew(-10_000));
     await sync(right);
-    expect(s1.clamped_stamps + s2.clamped_stamps).toBe(0);
+    // Not flagged: 10 s is within the bound. (Rows from the day-ahead workspace above may still be
+    // re-observed and counted when they change, so only the actors named are checked here.)
+    expect([...s1.skewed_actors, ...s2.skewed_actors].filter((a) => a !== 'fastclock')).toEqual([]);
     const a = ((await ok(right, ['show', w.id, '--json'])).json as IssueJson).title;
     const b = ((await ok(slow, ['show', w.id, '--json'], skew(-10_000))).json as IssueJson).title;
     expect(a).toBe(b);
