@@ -1,11 +1,12 @@
 // grava export: the whole database as issues.jsonl, written atomically.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { fileStamp } from './file-stamp.js';
 import { dirname, join } from 'node:path';
 import { columnsOf, TABLES, type Row } from '../merge/tables.js';
 import { rows, type Db, type Tx } from '../storage/dolt/db.js';
-import { headHash, isDirty } from '../storage/dolt/version-control.js';
+import { databaseHash, headHash, isDirty } from '../storage/dolt/version-control.js';
 import { serialise } from './jsonl-format.js';
 
 export interface ExportResult {
@@ -49,20 +50,6 @@ export function writeAtomically(path: string, text: string): void {
     rmSync(tmp, { force: true });
     throw e;
   }
-}
-
-/** A hash of the whole database, working set included (Dolt's DOLT_HASHOF_DB, under 1 ms). */
-export async function databaseHash(db: Db | Tx): Promise<string> {
-  return (await rows<{ h: string }>(db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
-}
-
-/**
- * The file's identity without reading it: size, modification time and inode.
- * Any rewrite (an export, a checkout, a merge) changes it; hashing a 20 MiB
- * file instead cost the pre-commit hook ~50 ms.
- */
-export function fileStamp(path: string): string | null {
-  try { const s = statSync(path); return `${s.size}-${s.mtimeMs}-${s.ino}`; } catch { return null; }
 }
 
 /**

@@ -3,7 +3,8 @@
 
 import type { Command } from 'commander';
 import { call } from '../context.js';
-import { beadsOut, printBeadsError, type BeadsOut } from './render.js';
+import { asGravaError } from '../../errors/grava-error.js';
+import { beadsOut, notFoundMessage, printBeadsError, type BeadsOut } from './render.js';
 
 export function jsonEnabled(cmd: Command): boolean {
   const env = process.env.BD_JSON;
@@ -23,10 +24,7 @@ export async function brun(cmd: Command, fn: (out: BeadsOut) => Promise<number |
 
 /** A soft error for one id of several: a line on stderr (never JSON), and the command goes on. */
 export function softError(what: string, e: unknown): void {
-  const err = e as { message?: string; code?: string; data?: Record<string, unknown> };
-  const id = err.data?.id;
-  const message = err.code === 'GRAVA_E_NOT_FOUND' && typeof id === 'string' && err.data?.deleted !== true ? `no issue found matching ${JSON.stringify(id)}` : String(err.message ?? e);
-  process.stderr.write(`${what}: ${message.replace(/\n/g, ' ')}\n`);
+  process.stderr.write(`${what}: ${notFoundMessage(asGravaError(e)).replace(/\n/g, ' ')}\n`);
 }
 
 export async function readStdin(): Promise<string> {

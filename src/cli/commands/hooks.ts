@@ -10,16 +10,12 @@
 // export itself fails, and GRAVA_SKIP_HOOKS=1 skips every hook.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { fileStamp } from '../../export/file-stamp.js';
 import { call } from '../context.js';
 import { jsonOption, run } from '../run.js';
-
-/** The file's identity without reading it (size, mtime, inode): any rewrite changes it. */
-function stampOf(path: string): string | null {
-  try { const s = statSync(path); return `${s.size}-${s.mtimeMs}-${s.ino}`; } catch { return null; }
-}
 
 interface HookState { jsonl_stamp: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
 
@@ -74,7 +70,7 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
   if (hook === 'prepare-commit-msg') {
     const msgFile = args[0];
     const state = readState(ws.stateFile);
-    if (!msgFile || !state.dolt_commit || state.jsonl_stamp !== stampOf(file)) return 0;
+    if (!msgFile || !state.dolt_commit || state.jsonl_stamp !== fileStamp(file)) return 0;
     const text = readFileSync(msgFile, 'utf8');
     if (/^Grava-Dolt-Commit:/m.test(text)) return 0;
     const trailer = `Grava-Dolt-Commit: ${state.dolt_commit}${state.dolt_dirty ? ' (+ uncommitted writes)' : ''}`;
@@ -87,7 +83,7 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
     return 0;
   }
   if (hook === 'post-merge' || hook === 'post-checkout' || hook === 'post-rewrite') {
-    const now = stampOf(file);
+    const now = fileStamp(file);
     const state = readState(ws.stateFile);
     if (now === null || now === state.jsonl_stamp) return 0;
     try {

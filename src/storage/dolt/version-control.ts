@@ -32,3 +32,8 @@ export async function commitCount(db: Db | Tx): Promise<number> {
 export async function createBranch(db: Db | Tx, name: string, from?: string): Promise<void> {
   await exec(db, from ? 'CALL DOLT_BRANCH(?, ?)' : 'CALL DOLT_BRANCH(?)', from ? [name, from] : [name]);
 }
+
+/** A hash of the whole database, working set included (DOLT_HASHOF_DB: changes with any write, under 1 ms). */
+export async function databaseHash(db: Db | Tx): Promise<string> {
+  return (await rows<{ h: string }>(db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
+}

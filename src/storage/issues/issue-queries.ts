@@ -2,7 +2,6 @@
 // relations and the statistics. Each builds its SQL from validated input only.
 
 import { rows, type Db, type Tx } from '../dolt/db.js';
-import type { IssueRow } from './issue-fields.js';
 import type { ListFilter } from './issue-types.js';
 import { validLabel, validPriority, validStatus, validType } from './validate.js';
 
@@ -93,8 +92,4 @@ export async function openBlockers(db: Db | Tx): Promise<Map<string, string[]>> 
   const out = new Map<string, string[]>();
   for (const x of r) out.set(x.issue_id, [...(out.get(x.issue_id) ?? []), x.depends_on]);
   return out;
-}
-
-export async function statusCounts(db: Db): Promise<{ rows: IssueRow[] }> {
-  return { rows: await rows<IssueRow>(db, 'SELECT status, type, priority, assignee, COUNT(*) AS n FROM issues WHERE deleted = 0 GROUP BY status, type, priority, assignee') };
 }

@@ -7,6 +7,7 @@ import { clockColumn, columnsOf, ISSUES } from '../../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
 import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
+import { databaseHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
 import { claimVerdict, unclaimVerdict } from './claims.js';
 import type { BlockedIssue, Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, IssueStats, ListFilter, UpdateIssueInput } from './issue-types.js';
@@ -138,13 +139,9 @@ export class IssuesRepo {
     // The database hash (for the counts cache) is read side by side with the issues.
     const [r, hash] = await Promise.all([
       rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE ${w.sql} ORDER BY i.priority, i.created_at, i.id${limit}`, w.args),
-      opts.counts ? this.databaseHash() : undefined,
+      opts.counts ? databaseHash(this.db) : undefined,
     ]);
     return this.withLabels(r, opts, hash);
-  }
-
-  private async databaseHash(): Promise<string> {
-    return (await rows<{ h: string }>(this.db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
   }
 
   /** The issues with their labels and, on request, their relation counts (read side by side). */
@@ -163,7 +160,7 @@ export class IssuesRepo {
    * other) changes the hash. The hash costs under 1 ms; the counts about 3.
    */
   private async countsOf(ids: readonly string[], known?: string): Promise<Map<string, RelationCounts>> {
-    const hash = known ?? (await this.databaseHash());
+    const hash = known ?? (await databaseHash(this.db));
     if (this.countsCache?.hash !== hash) this.countsCache = { hash, byId: new Map() };
     const cache = this.countsCache;
     const missing = ids.filter((id) => !cache.byId.has(id));

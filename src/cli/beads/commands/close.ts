@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Issue, IssueDetail } from '../../../storage/issues/issue-types.js';
 import { oneLine } from '../../output.js';
 import { beadsTime, collect } from '../flags.js';
-import { beadsIssue } from '../render.js';
+import { beadsIssue, beadsJson } from '../render.js';
 import { brun, call, softError } from '../run.js';
 import { refuseFlags } from '../unsupported.js';
 import { usage } from './text-flags.js';
@@ -89,7 +89,7 @@ async function changeEach(ids: readonly string[], fields: Record<string, unknown
       if (!json) process.stdout.write(`✓ ${line(issue)}\n`);
     } catch (e) { softError(`Error updating ${id}`, e); }
   }
-  if (done.length > 0 && json) process.stdout.write((await import('../render.js')).beadsJson(done.map(beadsIssue)));
+  if (done.length > 0 && json) process.stdout.write(beadsJson(done.map(beadsIssue)));
   return done.length > 0 ? 0 : 1;
 }
 
