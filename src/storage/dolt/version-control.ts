@@ -37,3 +37,10 @@ export async function createBranch(db: Db | Tx, name: string, from?: string): Pr
 export async function databaseHash(db: Db | Tx): Promise<string> {
   return (await rows<{ h: string }>(db, 'SELECT DOLT_HASHOF_DB() AS h'))[0]?.h ?? '';
 }
+
+/** The hashes of some tables, working set included (DOLT_HASHOF_TABLE): they change only when those tables do. */
+export async function tablesHash(db: Db | Tx, tables: readonly string[]): Promise<string> {
+  const cols = tables.map((_, n) => `DOLT_HASHOF_TABLE(?) AS h${n}`).join(', ');
+  const r = (await rows<Record<string, string>>(db, `SELECT ${cols}`, tables))[0] ?? {};
+  return tables.map((_, n) => r[`h${n}`] ?? '').join(':');
+}

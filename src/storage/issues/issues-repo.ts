@@ -7,7 +7,7 @@ import { clockColumn, columnsOf, ISSUES } from '../../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
 import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
-import { databaseHash } from '../dolt/version-control.js';
+import { tablesHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
 import { claimVerdict, unclaimVerdict } from './claims.js';
 import type { BlockedIssue, Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, IssueStats, ListFilter, UpdateIssueInput } from './issue-types.js';
@@ -21,6 +21,11 @@ const SELECT_ISSUE = `SELECT ${columnsOf(ISSUES).map((c) => `i.\`${c}\``).join('
 
 /** The reason recorded when an issue is closed without one (as beads does). */
 export const DEFAULT_CLOSE_REASON = 'Closed';
+
+/** The state the relation counts are computed from: the tables they read. */
+function countsHash(db: Db): Promise<string> {
+  return tablesHash(db, ['dependencies', 'comments']);
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -139,7 +144,7 @@ export class IssuesRepo {
     // The database hash (for the counts cache) is read side by side with the issues.
     const [r, hash] = await Promise.all([
       rows<IssueRow>(this.db, `${SELECT_ISSUE} WHERE ${w.sql} ORDER BY i.priority, i.created_at, i.id${limit}`, w.args),
-      opts.counts ? databaseHash(this.db) : undefined,
+      opts.counts ? countsHash(this.db) : undefined,
     ]);
     return this.withLabels(r, opts, hash);
   }
@@ -151,16 +156,18 @@ export class IssuesRepo {
     return r.map((x) => ({ ...toIssue(x, labels.get(String(x.id)) ?? NO_LABELS), ...counts?.get(String(x.id)) }));
   }
 
-  /** Relation counts computed at one state of the database (DOLT_HASHOF_DB), reused while it holds. */
+  /** Relation counts computed at one state of the tables they come from, reused while it holds. */
   private countsCache: { hash: string; byId: Map<string, RelationCounts> } | undefined;
 
   /**
-   * Relation counts, cached by the database's hash: agents poll `bd ready`
-   * and `bd list` between writes, and any write (from this process or any
-   * other) changes the hash. The hash costs under 1 ms; the counts about 3.
+   * Relation counts, cached by the hashes of the two tables they are counted
+   * from: agents poll `bd ready` and `bd list` between writes, and most
+   * writes (status, priority, claims) touch neither table. Any change to
+   * them, from this process or any other, changes the key. The hashes cost
+   * under 1 ms; the counts about 3.
    */
   private async countsOf(ids: readonly string[], known?: string): Promise<Map<string, RelationCounts>> {
-    const hash = known ?? (await databaseHash(this.db));
+    const hash = known ?? (await countsHash(this.db));
     if (this.countsCache?.hash !== hash) this.countsCache = { hash, byId: new Map() };
     const cache = this.countsCache;
     const missing = ids.filter((id) => !cache.byId.has(id));
