@@ -9,6 +9,7 @@
 // The scheduler queues no row data: only counts and times.
 
 import type { SyncSettings } from './settings.js';
+import { backoffDelay } from '../errors/retry.js';
 
 export interface Timers {
   now(): number;
@@ -182,11 +183,7 @@ export class Scheduler<R> {
   }
 
   private backoffDelay(): number {
-    const base = this.o.backoffBaseMs ?? 1_000;
-    const cap = this.o.backoffMaxMs ?? 60_000;
-    const ceiling = Math.min(cap, base * 2 ** Math.min(this.failures - 1, 30));
-    // Jitter in [ceiling/2, ceiling]: spread out, never faster than half the step.
-    return Math.floor(ceiling / 2 + (this.o.random ?? Math.random)() * (ceiling / 2));
+    return backoffDelay(this.failures - 1, { baseMs: this.o.backoffBaseMs ?? 1_000, maxMs: this.o.backoffMaxMs ?? 60_000 }, this.o.random ?? Math.random);
   }
 
   private cycle(reason: CycleReason): Promise<CycleRecord<R>> {

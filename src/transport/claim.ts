@@ -16,7 +16,8 @@ import { mergeRef } from '../storage/versioning/merge-runner.js';
 import { fetchRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { checkReachable } from './reachability.js';
-import { backoffDelay, syncHoldingLock } from './sync.js';
+import { syncHoldingLock } from './sync.js';
+import { backoffDelay, CLAIM_BACKOFF, sleep } from '../errors/retry.js';
 
 export interface ClaimResult {
   readonly issue: Issue & { changed: boolean; lease_until: string | null };
@@ -70,7 +71,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
       }
       if (r.kind === 'raced') {
         if (races >= (opts.maxRaces ?? 8)) throw new GravaError('GRAVA_E_PUSH_REJECTED', `the claim of ${id} kept losing push races (${races}); try again`, { id, races });
-        await (opts.sleep ?? ((ms) => new Promise((res) => setTimeout(res, ms))))(backoffDelay(races, 25, 1_000, opts.random ?? Math.random));
+        await (opts.sleep ?? sleep)(backoffDelay(races, CLAIM_BACKOFF, opts.random ?? Math.random));
         races++;
         continue;
       }

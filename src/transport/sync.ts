@@ -3,6 +3,8 @@
 // pushed first. See docs/ARCHITECTURE.md, "The sync cycle".
 
 import { GravaError, asGravaError } from '../errors/grava-error.js';
+import { backoffDelay, PUSH_BACKOFF, sleep, type Backoff } from '../errors/retry.js';
+import { isLocalContention } from '../storage/dolt/contention.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { RowDecision } from '../merge/decide.js';
@@ -47,18 +49,10 @@ export interface SyncResult {
 
 export interface SyncOptions {
   readonly maxRetries?: number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
+  readonly backoff?: Backoff;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
-}
-
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Jittered exponential backoff: a uniform delay in [0, min(max, base * 2^attempt)]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
-  return Math.floor(random() * Math.min(maxMs, baseMs * 2 ** attempt));
 }
 
 /** Cells where this actor held an issue and the merge gave it to someone else. */
@@ -106,7 +100,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   const db = replica.db;
   // Check the central first: a sync that cannot reach it changes nothing.
   await timed('fetch_ms', () => checkReachable(remote));
-  const localCommit = await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor));
+  let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let retries = 0;
   let pulled = 0;
@@ -116,7 +110,10 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   const lostClaims: { id: string; holder: string | null }[] = [];
   let clamped = 0;
   const skewed = new Set<string>();
-  for (;;) {
+  /** One attempt: commit pending writes, fetch, merge, push. Returns the commits pushed. */
+  const attempt = async (): Promise<number> => {
+    // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
+    localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
     await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
@@ -143,21 +140,28 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
     }
     const after = await heads(db);
     const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
-    if (outgoing === 0) {
-      return result();
-    }
+    if (outgoing > 0) await timed('push_ms', () => pushRemote(db, user));
+    return outgoing;
+  };
+  for (;;) {
+    let pushed: number;
     try {
-      await timed('push_ms', () => pushRemote(db, user));
-      return result(outgoing);
+      pushed = await attempt();
     } catch (e) {
+      // Another writer moved a head first (the central's main, or this replica's working set):
+      // the work is still valid, so redo it from the fetch after the one backoff.
       const err = asGravaError(e);
-      if (err.code !== 'GRAVA_E_PUSH_REJECTED' || retries >= maxRetries) {
-        if (err.code === 'GRAVA_E_PUSH_REJECTED') throw new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries });
-        throw err;
+      if (err.code !== 'GRAVA_E_PUSH_REJECTED' && !isLocalContention(e)) throw err;
+      if (retries >= maxRetries) {
+        throw err.code === 'GRAVA_E_PUSH_REJECTED'
+          ? new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries })
+          : new GravaError(err.code, `still losing to concurrent writers after ${retries} retries: ${err.message}`, { retries }, { cause: e });
       }
-      await (opts.sleep ?? defaultSleep)(backoffDelay(retries, opts.baseDelayMs ?? 50, opts.maxDelayMs ?? 2_000, opts.random ?? Math.random));
+      await (opts.sleep ?? sleep)(backoffDelay(retries, opts.backoff ?? PUSH_BACKOFF, opts.random ?? Math.random));
       retries++;
+      continue;
     }
+    return result(pushed);
   }
 
   async function result(pushed = 0): Promise<SyncResult> {

@@ -18,7 +18,7 @@ describe('relation counts', () => {
     const a = await r.issues.create({ title: 'a' });
     const b = await r.issues.create({ title: 'b' });
     const counts = async (id: string): Promise<unknown> => {
-      const x = (await r!.issues.list({}, { counts: true })).find((i) => i.id === id) as Record<string, unknown>;
+      const x = (await r!.issues.list({}, { counts: true })).find((i) => i.id === id) as unknown as Record<string, unknown>;
       return { deps: x.dependency_count, dependents: x.dependent_count, comments: x.comment_count };
     };
     expect(await counts(a.id)).toEqual({ deps: 0, dependents: 0, comments: 0 });

@@ -8,7 +8,8 @@ import { serverConfigYaml } from '../../src/storage/dolt/dolt-server.js';
 import { hashId, idLength, rowId } from '../../src/storage/issues/ids.js';
 import { validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/issues/validate.js';
 import { parseRemoteUrl } from '../../src/transport/remote-url.js';
-import { backoffDelay } from '../../src/transport/sync.js';
+import { backoffDelay } from '../../src/errors/retry.js';
+import { isLocalContention, isPushRace } from '../../src/storage/dolt/contention.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try { fn(); return undefined; } catch (e) { return (e as GravaError).code; }
@@ -92,11 +93,35 @@ describe('Dolt versions', () => {
 });
 
 describe('backoff', () => {
-  it('is jittered, exponential and bounded', () => {
-    expect(backoffDelay(0, 50, 2_000, () => 0.999)).toBe(49);
-    expect(backoffDelay(3, 50, 2_000, () => 0.5)).toBe(200);
-    expect(backoffDelay(20, 50, 2_000, () => 0.999)).toBeLessThan(2_000);
-    expect(backoffDelay(5, 50, 2_000, () => 0)).toBe(0);
+  it('is jittered in [ceiling/2, ceiling], exponential and bounded', () => {
+    const b = { baseMs: 50, maxMs: 2_000 };
+    expect(backoffDelay(0, b, () => 0)).toBe(25);
+    expect(backoffDelay(0, b, () => 0.999)).toBe(49);
+    expect(backoffDelay(3, b, () => 0.5)).toBe(300);
+    expect(backoffDelay(20, b, () => 0.999)).toBeLessThan(2_000);
+    expect(backoffDelay(20, b, () => 0)).toBe(1_000);
+    expect(backoffDelay(5000, b, () => 0.5)).toBe(1_500);
+  });
+});
+
+describe('contention errors (texts from Dolt 1.86 and its source)', () => {
+  it('a push that lost the race, in each of Dolt\'s words', () => {
+    const seen = "To http://127.0.0.1:41795/grava\n ! [rejected]            main -> main (non-fast-forward)\nerror: failed to push some refs to 'http://127.0.0.1:41795/grava'";
+    expect(isPushRace(seen)).toBe(true);
+    expect(isPushRace('dataset head is not ancestor of commit; the tip of your current branch is behind its remote counterpart')).toBe(true);
+    expect(isPushRace('cannot fast forward from a to b. a is ahead of b already')).toBe(true);
+    expect(isPushRace("can't fast forward merge")).toBe(true);
+    expect(isPushRace('unknown push error; permission denied')).toBe(false);
+    expect(isPushRace('connection refused')).toBe(false);
+  });
+
+  it('a local transaction that lost to another connection, also through a GravaError cause', () => {
+    expect(isLocalContention({ errno: 1213, message: 'x' })).toBe(true);
+    expect(isLocalContention({ errno: 1105, sqlMessage: 'optimistic lock failed on database Root update' })).toBe(true);
+    expect(isLocalContention(new Error('serialization failure: this transaction conflicts with a committed transaction from another client, try restarting transaction'))).toBe(true);
+    expect(isLocalContention(new Error('write failed', { cause: { errno: 1105, sqlMessage: 'optimistic lock failed on database Root update' } }))).toBe(true);
+    expect(isLocalContention({ errno: 1105, sqlMessage: 'table not found: issues' })).toBe(false);
+    expect(isLocalContention(new Error('duplicate primary key'))).toBe(false);
   });
 });
 

@@ -33,6 +33,17 @@ export async function rows<T>(db: Db | Tx, sql: string, bindings: readonly unkno
   return (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as T[];
 }
 
+/**
+ * Commits a transaction opened with `db.transaction()` (no callback) and
+ * fails when the COMMIT fails: knex settles `commit()` either way and
+ * reports a failed COMMIT (Dolt's 1213 when another connection committed a
+ * conflicting write first) only on `executionPromise`.
+ */
+export async function commitTx(tx: Tx): Promise<void> {
+  await tx.commit();
+  await tx.executionPromise;
+}
+
 export async function exec(db: Db | Tx, sql: string, bindings: readonly unknown[] = []): Promise<{ affectedRows: number }> {
   const res = (await db.raw(sql, bindings as Knex.RawBinding[])) as unknown as [{ affectedRows?: number }, unknown];
   return { affectedRows: res[0]?.affectedRows ?? 0 };
@@ -48,8 +59,3 @@ export function storageError(e: unknown, what: string): GravaError {
   return new GravaError('GRAVA_E_STORAGE', `${what}: ${line.length > 300 ? `${line.slice(0, 300)}...` : line}`, undefined, { cause: e });
 }
 
-/** Dolt's answer when two transactions commit conflicting writes: retry the whole transaction. */
-export function isSerializationFailure(e: unknown): boolean {
-  const err = e as { errno?: number; message?: string };
-  return err.errno === 1213 || /serialization failure|deadlock found/i.test(err.message ?? '');
-}

@@ -6,7 +6,9 @@ import { GravaError } from '../../errors/grava-error.js';
 import { clockColumn, columnsOf, ISSUES } from '../../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
-import { exec, isSerializationFailure, rows, storageError, type Db, type Tx } from '../dolt/db.js';
+import { exec, rows, storageError, type Db, type Tx } from '../dolt/db.js';
+import { isLocalContention } from '../dolt/contention.js';
+import { backoffDelay, sleep, TRANSACTION_BACKOFF } from '../../errors/retry.js';
 import { tablesHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
 import { claimVerdict, unclaimVerdict } from './claims.js';
@@ -79,8 +81,8 @@ export class IssuesRepo {
           return out;
         });
       } catch (e) {
-        if (attempt < 4 && isSerializationFailure(e)) {
-          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+        if (attempt < 4 && isLocalContention(e)) {
+          await sleep(backoffDelay(attempt, TRANSACTION_BACKOFF));
           continue;
         }
         throw storageError(e, what);

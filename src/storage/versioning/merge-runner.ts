@@ -7,7 +7,7 @@ import { decideRow, type RowDecision } from '../../merge/decide.js';
 import { tableSpec, type Row, type TableSpec } from '../../merge/tables.js';
 import type { Clock } from '../issues/clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
-import { exec, rows, type Db, type Tx } from '../dolt/db.js';
+import { commitTx, exec, rows, type Db, type Tx } from '../dolt/db.js';
 import { rowId } from '../issues/ids.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
@@ -160,7 +160,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const upToDate = /up to date/i.test(m.message ?? '');
     if (fastForward || upToDate) {
       await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
-      await tx.commit();
+      await commitTx(tx);
       return { ref, fastForward, upToDate, conflictRows: 0, conflictCells: 0, constraintViolations: 0, decisions: [], commit: null };
     }
     await refuseSchemaConflicts(tx);
@@ -181,7 +181,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     // must still be recorded, with both parents, or the next sync would try the same merge again.
     const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?, '--allow-empty')", [message, authorOf(opts.clock.actor)]))[0];
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
-    await tx.commit();
+    await commitTx(tx);
     return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, commit: c?.hash ?? null };
   } catch (e) {
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0').catch(() => undefined);

@@ -4,6 +4,7 @@
 
 import { GravaError } from '../../errors/grava-error.js';
 import { openDb, rows, exec, type Db } from '../dolt/db.js';
+import { isPushRace } from '../dolt/contention.js';
 import { migrate, type MigrationResult } from '../issues/migrations.js';
 import type { DoltServer, DoltServerState } from '../dolt/dolt-server.js';
 import type { WorkspaceConfig } from '../dolt/layout.js';
@@ -14,7 +15,7 @@ export function remoteError(e: unknown, what: string): GravaError {
   const full = e instanceof Error ? e.message : String(e);
   // Dolt's text spans several lines ("To http://…", "! [rejected] …"); keep the informative ones on one line.
   const msg = full.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('CALL ')).join(' | ') || full;
-  if (/non-fast-forward|\[rejected\]/i.test(full)) return new GravaError('GRAVA_E_PUSH_REJECTED', `${what}: ${msg}`, { nonFastForward: true });
+  if (isPushRace(full)) return new GravaError('GRAVA_E_PUSH_REJECTED', `${what}: ${msg}`, { nonFastForward: true });
   if (/unauthenticated|permission denied|access denied|not authorized|PermissionDenied|Unauthenticated/i.test(msg)) return new GravaError('GRAVA_E_AUTH', `${what}: ${msg}`);
   return new GravaError('GRAVA_E_REMOTE', `${what}: ${msg}`);
 }

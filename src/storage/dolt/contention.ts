@@ -1,0 +1,54 @@
+// Dolt's ways of saying "another writer moved the head first". Each means the
+// work is still valid and must be redone on the new head: grava retries it
+// (sync cycle, claim, one transaction) with the one backoff (errors/retry.ts).
+// Every text below was read in Dolt's source and seen from the real binary;
+// see docs/DOLT.md, "Contention errors".
+
+/** A push that lost the race: the central's branch moved since the fetch. */
+const PUSH_RACE = [
+  /non-fast-forward/i, // DOLT_PUSH's "! [rejected] main -> main (non-fast-forward)"
+  /\[rejected\]/i,
+  /dataset head is not ancestor of commit/i, // datas.ErrMergeNeeded, DOLT_PUSH's error when the tip is behind
+  /tip of your current branch is behind/i,
+  /cannot fast forward from a to b/i, // doltdb.ErrIsAhead
+  /can't fast forward merge/i, // actions.ErrCantFF
+];
+
+/** A local transaction or commit that lost to another connection's. */
+const LOCAL_RACE = [
+  /serialization failure/i,
+  /deadlock found/i, // errno 1213, sql.ErrLockDeadlock
+  /conflicts with a committed transaction from another client/i, // dsess.ErrRetryTransaction
+  /optimistic lock failed/i, // errno 1105, datas.ErrOptimisticLockFailed once Dolt's own retries ran out
+  /root moved|tables changed/i, // the storage layer's optimistic lock, should it surface
+];
+
+function texts(e: unknown): string[] {
+  const out: string[] = [];
+  for (let x = e, depth = 0; x !== undefined && x !== null && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const m = x as { sqlMessage?: unknown; message?: unknown };
+    if (typeof m.sqlMessage === 'string') out.push(m.sqlMessage);
+    if (typeof m.message === 'string') out.push(m.message);
+    else if (typeof x === 'string') out.push(x);
+  }
+  return out;
+}
+
+function errnos(e: unknown): number[] {
+  const out: number[] = [];
+  for (let x = e, depth = 0; x !== undefined && x !== null && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    const n = (x as { errno?: unknown }).errno;
+    if (typeof n === 'number') out.push(n);
+  }
+  return out;
+}
+
+/** A push rejected because the remote branch moved first (the text of Dolt's error). */
+export function isPushRace(text: string): boolean {
+  return PUSH_RACE.some((r) => r.test(text));
+}
+
+/** A local transaction or Dolt commit that lost a race with another connection (its cause chain is searched). */
+export function isLocalContention(e: unknown): boolean {
+  return errnos(e).includes(1213) || texts(e).some((t) => LOCAL_RACE.some((r) => r.test(t)));
+}
