@@ -6,7 +6,7 @@
 // One backup at a time per data dir (a lock file), whether it was started by
 // the supervisor's schedule or by `grava server backup`.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative, isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { asGravaError, GravaError } from '../errors/grava-error.js';
@@ -18,6 +18,7 @@ import type { ServerSettings } from './config.js';
 import { localBackupDir, type BackupManifest } from './central.js';
 import type { Log } from './log.js';
 import { MANIFEST_FILE, type CentralPaths } from './paths.js';
+import { isObject, readJsonFile } from '../storage/dolt/json-file.js';
 
 export interface BackupState {
   readonly lastSuccessAt: string | null;
@@ -33,11 +34,10 @@ export interface BackupState {
 const EMPTY_STATE: BackupState = { lastSuccessAt: null, lastOutcome: null, lastAttemptAt: null, lastUrl: null, lastMainHead: null, lastError: null, successes: 0, failures: 0 };
 
 export function readBackupState(paths: CentralPaths): BackupState {
-  try {
-    return { ...EMPTY_STATE, ...(JSON.parse(readFileSync(paths.backupState, 'utf8')) as Partial<BackupState>) };
-  } catch {
-    return EMPTY_STATE;
-  }
+  const r = readJsonFile(paths.backupState, isObject);
+  if (r.status === 'ok') return { ...EMPTY_STATE, ...(r.value as Partial<BackupState>) };
+  // A corrupt record must not stop backups: the next attempt rewrites it, and status says what happened.
+  return r.status === 'missing' ? EMPTY_STATE : { ...EMPTY_STATE, lastError: `the backup record ${paths.backupState} ${r.reason}; it is rewritten at the next backup` };
 }
 
 function recordOutcome(paths: CentralPaths, at: Date, outcome: { ok: true; url: string; head: string } | { ok: false; url: string; error: string }): void {

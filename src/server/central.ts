@@ -7,7 +7,7 @@
 // root's password (DOLT_ROOT_PASSWORD, read by Dolt from its environment);
 // grava-server.json is written last. A failure removes everything it made.
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GravaError } from '../errors/grava-error.js';
@@ -18,6 +18,7 @@ import { ensurePrivateDir, generateSecret, writeFileAtomic } from '../storage/do
 import { doltConfigText, remoteUrl, resolveSettings, type NewSettings, type ServerSettings, type Tunables } from './config.js';
 import { centralPaths, MANIFEST_FILE, type CentralPaths } from './paths.js';
 import { ROOT_PASSWORD_ENV, writeSettings } from './settings.js';
+import { isObject, readJsonOrThrow } from '../storage/dolt/json-file.js';
 
 export const COMMITTER = 'grava-server';
 
@@ -196,13 +197,7 @@ export function localBackupDir(from: string): string | undefined {
 }
 
 export function readManifest(dir: string): BackupManifest | undefined {
-  const p = join(dir, MANIFEST_FILE);
-  if (!existsSync(p)) return undefined;
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as BackupManifest;
-  } catch (e) {
-    throw new GravaError('GRAVA_E_BACKUP', `cannot read the backup manifest ${p}: ${(e as Error).message}`);
-  }
+  return readJsonOrThrow(join(dir, MANIFEST_FILE), isObject, 'GRAVA_E_BACKUP') as BackupManifest | undefined;
 }
 
 export interface RestoreServerOptions extends InitServerOptions {

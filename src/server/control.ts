@@ -2,7 +2,7 @@
 // stop it, report its status.
 
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
 import { commandLine, findProcesses, isAlive, readTail, sleep, terminate } from '../storage/dolt/process-util.js';
 import { listBackups, readBackupState, runBackup, type BackupResult } from './backup.js';
@@ -12,6 +12,7 @@ import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
 import { readSettings, rootPassword } from './settings.js';
 import { isSupervisorProcess, readSupervisorState } from './supervisor.js';
+import { hasPid, readJsonFile } from '../storage/dolt/json-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,13 +44,12 @@ export interface ServerStatus {
 }
 
 function doltPidOf(paths: CentralPaths): number | null {
-  try {
-    const { pid } = JSON.parse(readFileSync(paths.doltState, 'utf8')) as { pid: number };
-    const cmd = commandLine(pid);
-    return isAlive(pid) && cmd !== undefined && cmd.includes(paths.doltConfig) ? pid : null;
-  } catch {
-    return null;
-  }
+  // No state, or a corrupt one: no pid to trust (a process found by another way is not ours to signal).
+  const r = readJsonFile(paths.doltState, hasPid);
+  if (r.status !== 'ok') return null;
+  const { pid } = r.value;
+  const cmd = commandLine(pid);
+  return isAlive(pid) && cmd !== undefined && cmd.includes(paths.doltConfig) ? pid : null;
 }
 
 async function httpReadiness(settings: ServerSettings): Promise<ReadinessReport | null> {

@@ -1,22 +1,19 @@
 // Reading and writing a data dir's settings and secrets.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { GravaError } from '../errors/grava-error.js';
 import { writeFileAtomic } from '../storage/dolt/layout.js';
 import type { ServerSettings } from './config.js';
 import type { CentralPaths } from './paths.js';
+import { isObject, readJsonOrThrow } from '../storage/dolt/json-file.js';
 
 export const ROOT_PASSWORD_ENV = 'GRAVA_SERVER_ROOT_PASSWORD';
 
 export function readSettings(paths: CentralPaths): ServerSettings {
-  if (!existsSync(paths.settings)) throw new GravaError('GRAVA_E_NO_SERVER', `${paths.settings} does not exist; run \`grava server init --data-dir ${paths.dir}\` first`);
-  try {
-    const s = JSON.parse(readFileSync(paths.settings, 'utf8')) as ServerSettings;
-    if (s.version !== 1) throw new Error(`unknown version ${String(s.version)}`);
-    return s;
-  } catch (e) {
-    throw new GravaError('GRAVA_E_NO_SERVER', `cannot read ${paths.settings}: ${(e as Error).message}`);
-  }
+  const s = readJsonOrThrow(paths.settings, isObject, 'GRAVA_E_NO_SERVER');
+  if (s === undefined) throw new GravaError('GRAVA_E_NO_SERVER', `${paths.settings} does not exist; run \`grava server init --data-dir ${paths.dir}\` first`);
+  if (s.version !== 1) throw new GravaError('GRAVA_E_NO_SERVER', `cannot read ${paths.settings}: unknown version ${JSON.stringify(s.version)}`);
+  return s as unknown as ServerSettings;
 }
 
 export function writeSettings(paths: CentralPaths, settings: ServerSettings): void {

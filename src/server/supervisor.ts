@@ -6,7 +6,7 @@
 // watchdog, the backup schedule and the HTTP service. The order on stop is
 // backups (an in-flight one may finish), HTTP, then Dolt.
 
-import { readdirSync, lstatSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GravaError } from '../errors/grava-error.js';
@@ -25,6 +25,7 @@ import { centralMetricFamilies, renderMetrics } from './metrics.js';
 import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
 import { readSettings, rootPassword } from './settings.js';
+import { isObject, readJsonFile } from '../storage/dolt/json-file.js';
 
 export interface SupervisorState {
   readonly pid: number;
@@ -40,11 +41,9 @@ export interface SupervisorState {
 }
 
 export function readSupervisorState(paths: CentralPaths): SupervisorState | undefined {
-  try {
-    return JSON.parse(readFileSync(paths.supervisorState, 'utf8')) as SupervisorState;
-  } catch {
-    return undefined;
-  }
+  // Missing or corrupt: no supervisor state to report (the supervisor rewrites it every few seconds).
+  const r = readJsonFile(paths.supervisorState, isObject);
+  return r.status === 'ok' ? (r.value as unknown as SupervisorState) : undefined;
 }
 
 /** True when pid is alive and is a `grava server start` process. */

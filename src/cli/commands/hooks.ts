@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { fileStamp } from '../../export/file-stamp.js';
 import { call } from '../context.js';
 import { jsonOption, run } from '../run.js';
+import { isObject, readJsonFile } from '../../storage/dolt/json-file.js';
 
 interface HookState { jsonl_stamp: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
 
@@ -26,7 +27,9 @@ async function workspaceAt(repoRoot: string): Promise<{ stateFile: string } | un
 }
 
 function readState(file: string): HookState {
-  try { return JSON.parse(readFileSync(file, 'utf8')) as HookState; } catch { return { jsonl_stamp: null, dolt_commit: null, dolt_dirty: false }; }
+  // Missing or corrupt: nothing is known about the last export, so the next hook exports again (safe, slower once).
+  const r = readJsonFile(file, isObject);
+  return r.status === 'ok' ? (r.value as unknown as HookState) : { jsonl_stamp: null, dolt_commit: null, dolt_dirty: false };
 }
 
 /** Errors that mean grava or its workspace cannot be reached: a hook warns and lets the commit go on. */

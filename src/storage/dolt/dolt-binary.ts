@@ -10,6 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GravaError } from '../../errors/grava-error.js';
+import { isObject, readJsonFile } from './json-file.js';
 
 const execFileP = promisify(execFile);
 
@@ -82,7 +83,9 @@ function binaryKey(path: string): string {
 }
 
 function readVersionCache(): Record<string, string> {
-  try { return JSON.parse(readFileSync(versionCacheFile(), 'utf8')) as Record<string, string>; } catch { return {}; }
+  // A cache: missing or corrupt simply means asking the binary again.
+  const r = readJsonFile(versionCacheFile(), isObject);
+  return r.status === 'ok' ? (r.value as Record<string, string>) : {};
 }
 
 export async function doltVersion(path: string): Promise<string> {

@@ -11,7 +11,7 @@
 //   processes never start two servers for one data dir.
 
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, rmSync, unlinkSync, mkdirSync } from 'node:fs';
+import { existsSync, openSync, closeSync, rmSync, unlinkSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import mysql from 'mysql2/promise';
@@ -19,6 +19,7 @@ import { GravaError } from '../../errors/grava-error.js';
 import { withFileLock } from './file-lock.js';
 import { commandLine, findProcesses, freePort, isAlive, readTail, terminate, waitFor } from './process-util.js';
 import { writeFileAtomic, ensurePrivateDir } from './layout.js';
+import { hasPid, readJsonFile } from './json-file.js';
 
 export interface DoltServerOptions {
   readonly doltPath: string;
@@ -111,11 +112,9 @@ export class DoltServer {
   constructor(readonly options: DoltServerOptions) {}
 
   readState(): DoltServerState | undefined {
-    try {
-      return JSON.parse(readFileSync(this.options.statePath, 'utf8')) as DoltServerState;
-    } catch {
-      return undefined;
-    }
+    // Missing or corrupt: no server of ours to adopt; start() then finds any orphan by its lock and socket.
+    const r = readJsonFile(this.options.statePath, hasPid);
+    return r.status === 'ok' ? (r.value as unknown as DoltServerState) : undefined;
   }
 
   target(state: DoltServerState): ConnectionTarget {

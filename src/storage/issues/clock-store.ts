@@ -11,8 +11,7 @@
 // the daemon even ones. Each reads the other's high-water mark before it
 // stamps, so neither runs behind what the other persisted.
 
-import { readFileSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tick, tickAfter, decodeHlc, encodeHlc, isBeyondDrift, receive, weakAfter, ZERO_STATE, type HlcState, type Hlc } from '../../merge/hlc.js';
 import { withFileLockSync } from '../dolt/file-lock.js';
@@ -20,6 +19,7 @@ import { writeFileAtomic } from '../dolt/layout.js';
 import { rows, type Db } from '../dolt/db.js';
 import { GravaError } from '../../errors/grava-error.js';
 import { clockColumn, TABLES } from '../../merge/tables.js';
+import { isObject, readJsonFile, readJsonFileAsync, type JsonRead } from '../dolt/json-file.js';
 
 export interface Clock {
   /** A fresh stamp for a local write, strictly after every stamp issued or seen (and after `after`). */
@@ -42,17 +42,15 @@ function newer(a: HlcState, b: HlcState): HlcState {
   return b.wall > a.wall || (b.wall === a.wall && b.counter > a.counter) ? b : a;
 }
 
-function parse(text: string): HlcState {
-  try {
-    const s = JSON.parse(text) as HlcState;
-    return Number.isFinite(s.wall) && Number.isFinite(s.counter) ? { wall: s.wall, counter: s.counter } : ZERO_STATE;
-  } catch {
-    return ZERO_STATE;
-  }
+const isHlcState = (v: unknown): v is HlcState => isObject(v) && Number.isFinite(v.wall) && Number.isFinite(v.counter);
+
+/** A missing or corrupt file reads as zero: openReplica has already recovered a lost clock from the database (clockFilesLost). */
+function stateOf(r: JsonRead<HlcState>): HlcState {
+  return r.status === 'ok' ? { wall: r.value.wall, counter: r.value.counter } : ZERO_STATE;
 }
 
 function loadSync(path: string): HlcState {
-  try { return parse(readFileSync(path, 'utf8')); } catch { return ZERO_STATE; }
+  return stateOf(readJsonFile(path, isHlcState));
 }
 
 /**
@@ -67,7 +65,7 @@ export function systemNow(): number {
 }
 
 async function loadAsync(path: string): Promise<HlcState> {
-  try { return parse(await readFile(path, 'utf8')); } catch { return ZERO_STATE; }
+  return stateOf(await readJsonFileAsync(path, isHlcState));
 }
 
 /** tick / tickAfter, repeated until the counter has this writer's parity (at most twice more). */
@@ -120,14 +118,7 @@ export async function highWaterFromDb(db: Db, actor: string): Promise<string | n
 
 /** True when neither of the workspace's clock files holds a readable state (missing or corrupt). */
 export function clockFilesLost(paths: readonly string[]): boolean {
-  return paths.every((p) => {
-    try {
-      const s = JSON.parse(readFileSync(p, 'utf8')) as HlcState;
-      return !(Number.isFinite(s.wall) && Number.isFinite(s.counter));
-    } catch {
-      return true;
-    }
-  });
+  return paths.every((p) => readJsonFile(p, isHlcState).status !== 'ok');
 }
 
 /** The clock of a direct-mode CLI process. */

@@ -11,6 +11,7 @@ import { isLocalContention } from '../dolt/contention.js';
 import { backoffDelay, sleep, TRANSACTION_BACKOFF } from '../../errors/retry.js';
 import { tablesHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
+import { insertEvents } from './events.js';
 import { claimVerdict, unclaimVerdict } from './claims.js';
 import type { BlockedIssue, Comment, CreateIssueInput, DependencyRef, Issue, IssueDetail, IssueStats, ListFilter, UpdateIssueInput } from './issue-types.js';
 import { extraCells, NO_LABELS, toIssue, type IssueRow, type LabelSet } from './issue-fields.js';
@@ -91,7 +92,7 @@ export class IssuesRepo {
   }
 
   private async event(tx: Tx, issueId: string | null, kind: string, at: string, data: Record<string, unknown>): Promise<void> {
-    await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), issueId, kind, this.actor, at, JSON.stringify(data)]);
+    await insertEvents(tx, [{ issueId, kind, actor: this.actor, at, data }]);
   }
 
   private async labelsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, LabelSet>> {

@@ -8,7 +8,7 @@ import { tableSpec, type Row, type TableSpec } from '../../merge/tables.js';
 import type { Clock } from '../issues/clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { commitTx, exec, rows, type Db, type Tx } from '../dolt/db.js';
-import { rowId } from '../issues/ids.js';
+import { insertEvents } from '../issues/events.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
 
@@ -79,7 +79,7 @@ async function resolveViolations(tx: Tx, clock: Clock): Promise<number> {
       await deleteRows(tx, spec, [key]);
       const at = clock.next();
       const row = Object.fromEntries(Object.entries(v).filter(([c]) => !c.startsWith('from_root_ish')));
-      await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), null, 'merge_violation_removed', clock.actor, at, JSON.stringify({ table: spec.name, row })]);
+      await insertEvents(tx, [{ issueId: null, kind: 'merge_violation_removed', actor: clock.actor, at, data: { table: spec.name, row } }]);
       n++;
     }
     await exec(tx, `DELETE FROM \`dolt_constraint_violations_${spec.name}\``);
@@ -107,19 +107,14 @@ async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock:
   if (decisions.length === 0) return;
   // One stamp for the whole merge: its events are one act, and ids keep them apart.
   const at = clock.next();
-  for (const c of idCollisions(decisions, sides)) {
-    await exec(tx, 'INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)', [rowId('ev'), issueIdOf(c.decision), 'merge_id_collision', clock.actor, at, JSON.stringify({ ours: c.ours, theirs: c.theirs })]);
-  }
-  const list = decisions.map((d) => [rowId('ev'), issueIdOf(d), 'merge_resolved', clock.actor, at, JSON.stringify({
+  const collisions = idCollisions(decisions, sides).map((c) => ({ issueId: issueIdOf(c.decision), kind: 'merge_id_collision', actor: clock.actor, at, data: { ours: c.ours, theirs: c.theirs } }));
+  const resolved = decisions.map((d) => ({ issueId: issueIdOf(d), kind: 'merge_resolved', actor: clock.actor, at, data: {
     table: d.table,
     key: d.key,
     outcome: d.outcome,
     cells: d.cells.filter((c) => c.winner !== 'base').map((c) => ({ column: c.column, outcome: c.outcome, winner: c.winner, ours_clock: c.oursClock, theirs_clock: c.theirsClock })),
-  })]);
-  for (let i = 0; i < list.length; i += 200) {
-    const chunk = list.slice(i, i + 200);
-    await exec(tx, `INSERT INTO events (id, issue_id, kind, actor, at, data) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, chunk.flat());
-  }
+  } }));
+  await insertEvents(tx, [...collisions, ...resolved]);
 }
 
 /**
