@@ -28,6 +28,19 @@ export interface SyncBenchResult {
   ratio_p50: number;
   noop: Summary;
   conflicts_per_cycle: number[];
+  /** Several workspaces changing and syncing at the same instant: retries are part of each cycle. */
+  concurrent?: ConcurrentResult;
+}
+
+export interface ConcurrentResult {
+  workspaces: number;
+  rounds: number;
+  /** Every cycle of every workspace, retries included. */
+  cycle: Summary;
+  retries: Summary;
+  total_retries: number;
+  /** Titles written during the scenario that some replica lacked at the end (must be 0). */
+  lost: number;
 }
 
 const stamp = (t: number, actor: string): string => `${String(t).padStart(16, '0')}-000000-${actor}`;
@@ -91,7 +104,39 @@ async function rawCycle(r: Replica): Promise<number> {
   }
 }
 
-export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
+/**
+ * N workspaces each make 5 changes (one on an issue all of them touch), then
+ * all sync at the same instant; repeated for `rounds`. Every acknowledged
+ * change must be on every replica afterwards.
+ */
+async function concurrentRounds(pushers: readonly Replica[], issues: number, rounds: number, rand: () => number, log: (m: string) => void): Promise<ConcurrentResult> {
+  const id = (): string => `gr-${Math.floor(rand() * issues).toString(36).padStart(5, '0')}`;
+  const cycle: number[] = [];
+  const retries: number[] = [];
+  const written: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const shared = id();
+    for (const [n, r] of pushers.entries()) {
+      await r.issues.update(shared, { title: `shared r${round} by ${n}` });
+      for (let k = 0; k < 3; k++) await r.issues.update(id(), { priority: Math.floor(rand() * 5) });
+      const title = `concurrent r${round} w${n}`;
+      await r.issues.create({ title });
+      written.push(title);
+    }
+    const results = await Promise.all(pushers.map((r) => syncOnce(r)));
+    for (const x of results) { cycle.push(x.duration_ms); retries.push(x.retries); }
+    log(`concurrent round ${round + 1}/${rounds}: ${results.map((x) => `${x.duration_ms} ms/${x.retries}r`).join(', ')}`);
+  }
+  for (let k = 0; k < 2; k++) for (const r of pushers) await syncOnce(r);
+  let lost = 0;
+  for (const r of pushers) {
+    const titles = new Set((await r.issues.list({ query: 'concurrent r' })).map((i) => i.title));
+    lost += written.filter((t) => !titles.has(t)).length;
+  }
+  return { workspaces: pushers.length, rounds, cycle: summarize(cycle), retries: summarize(retries), total_retries: retries.reduce((a, b) => a + b, 0), lost };
+}
+
+export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; concurrent?: { workspaces: number; rounds: number }; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
   const issues = opts.issues ?? 10_000;
   const rounds = opts.rounds ?? 12;
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -137,9 +182,19 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       if (!s.noop) throw new Error('a cycle with nothing new on either side was not a no-op');
       noop.push(s.duration_ms);
     }
+    let concurrent: ConcurrentResult | undefined;
+    if (opts.concurrent) {
+      const extra = opts.concurrent.workspaces - 2;
+      for (let k = 0; k < extra; k++) {
+        const w = await cloneWorkspace({ root: mkdtempSync(join(dir, `pusher${k}-`)), remote: central.url, actor: `pusher${k}` });
+        open.push(await openReplica(workspacePaths(w.root)));
+      }
+      concurrent = await concurrentRounds(open.slice(0, opts.concurrent.workspaces), issues, opts.concurrent.rounds, rand, log);
+    }
     const c = summarize(cycle);
     const fl = summarize(floor);
     return {
+      ...(concurrent ? { concurrent } : {}),
       issues,
       clone_ms: Math.round(cloneMs),
       cycle: c,
@@ -166,5 +221,11 @@ export function reportSync(r: SyncBenchResult): string {
     `  grava / floor at p50:   ${r.ratio_p50.toFixed(2)}x (${((r.ratio_p50 - 1) * 100).toFixed(0)} % overhead)`,
     `  no-op cycle:            ${fmt(r.noop)}`,
     `  conflicts resolved per cycle: ${r.conflicts_per_cycle.join(', ')}`,
+    ...(r.concurrent ? [
+      `  ${r.concurrent.workspaces} workspaces syncing at the same instant, ${r.concurrent.rounds} rounds (retries included):`,
+      `    cycle:   ${fmt(r.concurrent.cycle)}`,
+      `    retries: ${r.concurrent.total_retries} in total, per cycle ${fmt(r.concurrent.retries, '')}`,
+      `    acknowledged writes lost: ${r.concurrent.lost}`,
+    ] : []),
   ].join('\n');
 }

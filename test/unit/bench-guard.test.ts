@@ -1,0 +1,50 @@
+// The CI guard's arithmetic: true percentiles, and each bar it enforces.
+
+import { describe, expect, it } from 'vitest';
+import { percentile, summarize } from '../../bench/stats.js';
+import { guardFailures } from '../../bench/guard.js';
+import type { SyncBenchResult } from '../../bench/sync-bench.js';
+
+describe('percentile', () => {
+  it('interpolates between the closest ranks instead of calling the maximum p95', () => {
+    const eight = [100, 110, 120, 130, 140, 150, 160, 1000];
+    expect(percentile(eight, 95)).toBeCloseTo(160 + (1000 - 160) * 0.65);
+    expect(percentile(eight, 95)).toBeLessThan(1000);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
+    expect(percentile([5], 99)).toBe(5);
+    expect(percentile(Array.from({ length: 21 }, (_, i) => i), 95)).toBe(19);
+    expect(Number.isNaN(percentile([], 50))).toBe(true);
+  });
+});
+
+const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lost: number } | null): SyncBenchResult => {
+  const c = summarize(cycle);
+  const f = summarize(floor);
+  const zero = summarize([0]);
+  return {
+    issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
+    phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero },
+    ...(concurrent ? { concurrent: { workspaces: 4, rounds: 5, cycle: summarize(concurrent.cycle), retries: zero, total_retries: 3, lost: concurrent.lost } } : {}),
+  };
+};
+const twenty = (ms: number): number[] => Array.from({ length: 20 }, (_, i) => ms + i);
+
+describe('the guard', () => {
+  it('passes a run within every bar', () => {
+    expect(guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }))).toEqual([]);
+  });
+
+  it('fails a run slower than 1.5x its own floor although far under 2 s (a regression on a fast machine)', () => {
+    const f = guardFailures(run(twenty(160), twenty(100), { cycle: twenty(400), lost: 0 }));
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatch(/1\.5x/);
+  });
+
+  it('fails on p95 over 2 s, on too few samples, on a lost write, and without the concurrent scenario', () => {
+    expect(guardFailures(run([...twenty(1500).slice(0, 18), 2500, 2600], twenty(1400), { cycle: twenty(400), lost: 0 })).join()).toMatch(/p95/);
+    expect(guardFailures(run(twenty(200).slice(0, 8), twenty(200).slice(0, 8), { cycle: twenty(400), lost: 0 })).join()).toMatch(/only 8 samples/);
+    expect(guardFailures(run(twenty(200), twenty(200), { cycle: twenty(400), lost: 2 })).join()).toMatch(/2 acknowledged writes were lost/);
+    expect(guardFailures(run(twenty(200), twenty(200), { cycle: [...twenty(400).slice(0, 18), 2100, 2200], lost: 0 })).join()).toMatch(/syncing at once/);
+    expect(guardFailures(run(twenty(200), twenty(200), null)).join()).toMatch(/did not run/);
+  });
+});
