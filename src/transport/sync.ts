@@ -7,6 +7,7 @@ import { backoffDelay, PUSH_BACKOFF, sleep, type Backoff } from '../errors/retry
 import { isLocalContention } from '../storage/dolt/contention.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
+import type { Repair } from '../storage/versioning/invariant-repair.js';
 import type { RowDecision } from '../merge/decide.js';
 import { fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
@@ -42,6 +43,8 @@ export interface SyncResult {
   readonly skewed_actors: readonly string[];
   /** Issues this workspace had claimed that the merge gave to someone else (a claim made offline that lost). */
   readonly lost_claims: readonly { id: string; holder: string | null }[];
+  /** Invariants the merged data broke, repaired by the merge (MERGE_SPEC §13b), for example a dependency cycle made in two workspaces. */
+  readonly repairs: readonly Repair[];
   readonly local_commit: string | null;
   readonly merge_commit: string | null;
   readonly head: string;
@@ -108,6 +111,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
   let conflictCells = 0;
   let mergeCommit: string | null = null;
   const lostClaims: { id: string; holder: string | null }[] = [];
+  const repairs: Repair[] = [];
   let clamped = 0;
   const skewed = new Set<string>();
   /** One attempt: commit pending writes, fetch, merge, push. Returns the commits pushed. */
@@ -136,6 +140,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
         clamped += replica.clock.observe(pulledStamps);
         for (const a of skewedActors(pulledStamps, now())) skewed.add(a);
         lostClaims.push(...lostClaimsIn(m.decisions, replica.config.actor));
+        repairs.push(...m.repairs);
       }
     }
     const after = await heads(db);
@@ -180,6 +185,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
       retries,
       noop: localCommit === null && pulled === 0 && pushed === 0,
       lost_claims: lostClaims,
+      repairs,
       clamped_stamps: clamped,
       skewed_actors: [...skewed].sort(),
       local_commit: localCommit,

@@ -11,6 +11,7 @@ import { openReplica, type Replica } from '../../src/storage/replica.js';
 import { commitAll, createBranch, isDirty } from '../../src/storage/dolt/version-control.js';
 import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { newWorkspace } from '../helpers/workspace.js';
+import { splitId } from '../../src/storage/issues/ids.js';
 
 let replica: Replica;
 let dir: string;
@@ -154,24 +155,38 @@ describe('merge over Dolt', () => {
     expect((await s.ours.repo.get(a.id)).labels).toEqual(['x']);
   });
 
-  it('insert/insert of the same key with different cells: per-cell newest wins, immutable columns take the smaller value', async () => {
+  it('two different issues under one id (insert/insert, different creators): both are kept whole, the second under a derived id with its labels and comments', async () => {
     const s = sides();
     await branchFromMain(s.branch);
     const cols = "(id, created_at, created_by, title, title_clk, description, description_clk, status, status_clk, priority, priority_clk, type, type_clk, assignee, assignee_clk, close_reason, close_reason_clk, deleted, deleted_clk)";
     const stamp = (t: number, a: string): string => `${String(t).padStart(16, '0')}-000000-${a}`;
-    const row = (title: string, t: number, a: string, created: string): unknown[] => ['gr-same', created, a, title, stamp(t, a), '', stamp(t, a), 'open', stamp(t, a), 2, stamp(t, a), 'task', stamp(t, a), null, stamp(t, a), null, stamp(t, a), 0, stamp(t, a)];
-    await exec(s.ours.db, `INSERT INTO issues ${cols} VALUES (${Array(19).fill('?').join(', ')})`, row('ours', 5, 'alice', '2030-01-02T00:00:00.000Z'));
-    await exec(s.theirs.db, `INSERT INTO issues ${cols} VALUES (${Array(19).fill('?').join(', ')})`, row('theirs', 7, 'bob', '2030-01-01T00:00:00.000Z'));
+    const row = (title: string, t: number, a: string, created: string, priority: number): unknown[] => ['gr-same', created, a, title, stamp(t, a), '', stamp(t, a), 'open', stamp(t, a), priority, stamp(t, a), 'task', stamp(t, a), null, stamp(t, a), null, stamp(t, a), 0, stamp(t, a)];
+    const label = (db: Db, l: string, a: string): Promise<unknown> => exec(db, 'INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES (?, ?, ?, ?, 0, ?)', ['gr-same', l, '2030-01-03T00:00:00.000Z', a, stamp(9, a)]);
+    // Ours (alice) created its issue second, with a newer title stamp; theirs (bob) first, with a higher priority.
+    await exec(s.ours.db, `INSERT INTO issues ${cols} VALUES (${Array(19).fill('?').join(', ')})`, row('ours', 8, 'alice', '2030-01-02T00:00:00.000Z', 3));
+    await exec(s.theirs.db, `INSERT INTO issues ${cols} VALUES (${Array(19).fill('?').join(', ')})`, row('theirs', 7, 'bob', '2030-01-01T00:00:00.000Z', 1));
+    await label(s.ours.db, 'mine', 'alice');
+    await label(s.ours.db, 'shared', 'alice');
+    await label(s.theirs.db, 'yours', 'bob');
+    await label(s.theirs.db, 'shared', 'bob');
+    await exec(s.ours.db, 'INSERT INTO comments (id, issue_id, author, body, created_at) VALUES (?, ?, ?, ?, ?)', ['cm-ours', 'gr-same', 'alice', 'about the second issue', '2030-01-02T00:00:01.000Z']);
     await commitBoth(s);
     const r = await mergeRef(replica.db, s.branch, { clock: s.ours.clock });
-    expect(r.conflictRows).toBe(1);
-    const got = await rows<{ title: string; created_at: string; created_by: string }>(replica.db, "SELECT title, created_at, created_by FROM issues WHERE id = 'gr-same'");
-    expect(got[0]).toEqual({ title: 'theirs', created_at: '2030-01-01T00:00:00.000Z', created_by: 'alice' });
-    // Two different issues under one id: both original rows are kept in an event.
+    const newId = splitId('gr-same', 'alice', '2030-01-02T00:00:00.000Z');
+    expect(r.repairs).toEqual([{ kind: 'id_collision', issue_id: 'gr-same', new_id: newId }]);
+    const issue = async (id: string): Promise<unknown> => (await rows(replica.db, 'SELECT title, priority, created_at, created_by FROM issues WHERE id = ?', [id]))[0];
+    // No blend: each issue keeps its own cells and creation fields.
+    expect(await issue('gr-same')).toEqual({ title: 'theirs', priority: 1, created_at: '2030-01-01T00:00:00.000Z', created_by: 'bob' });
+    expect(await issue(newId)).toEqual({ title: 'ours', priority: 3, created_at: '2030-01-02T00:00:00.000Z', created_by: 'alice' });
+    const labelsOf = async (id: string): Promise<string[]> => (await rows<{ label: string }>(replica.db, 'SELECT label FROM labels WHERE issue_id = ? AND deleted = 0 ORDER BY label', [id])).map((x) => x.label);
+    expect(await labelsOf('gr-same')).toEqual(['shared', 'yours']);
+    expect(await labelsOf(newId)).toEqual(['mine', 'shared']);
+    expect((await rows<{ issue_id: string }>(replica.db, "SELECT issue_id FROM comments WHERE id = 'cm-ours'"))[0]?.issue_id).toBe(newId);
+    // Both original rows are in the collision event, with where each went.
     const ev = await rows<{ data: string }>(replica.db, "SELECT data FROM events WHERE kind = 'merge_id_collision' AND issue_id = 'gr-same'");
     expect(ev).toHaveLength(1);
-    const both = JSON.parse(ev[0]!.data) as { ours: { title: string }; theirs: { title: string } };
-    expect([both.ours.title, both.theirs.title]).toEqual(['ours', 'theirs']);
+    const both = JSON.parse(ev[0]!.data) as { ours: { title: string }; theirs: { title: string }; kept: string; new_id: string };
+    expect([both.ours.title, both.theirs.title, both.kept, both.new_id]).toEqual(['ours', 'theirs', 'theirs', newId]);
   });
 
   it('a dependency left pointing at a missing issue (constraint violation) is removed and recorded', async () => {

@@ -5,8 +5,8 @@ import { GravaError } from '../../src/errors/grava-error.js';
 import { neutralise, oneLine } from '../../src/cli/output.js';
 import { compareVersions } from '../../src/storage/dolt/dolt-binary.js';
 import { serverConfigYaml } from '../../src/storage/dolt/dolt-server.js';
-import { hashId, idLength, rowId } from '../../src/storage/issues/ids.js';
-import { validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/issues/validate.js';
+import { hashId, idLength, rowId, splitId } from '../../src/storage/issues/ids.js';
+import { ID_PATTERN, validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/issues/validate.js';
 import { parseRemoteUrl } from '../../src/transport/remote-url.js';
 import { backoffDelay } from '../../src/errors/retry.js';
 import { isLocalContention, isPushRace } from '../../src/storage/dolt/contention.js';
@@ -49,6 +49,15 @@ describe('ids', () => {
     expect(36 ** idLength(5_000)).toBeGreaterThanOrEqual(10_000 * 5_001);
     expect(idLength(0, 6)).toBe(6);
     expect(idLength(1_000_000, 6)).toBe(7);
+  });
+
+  it('a split id is derived from the old id and the creation fields, valid, and lengthened on request', () => {
+    const a = splitId('gr-a1b2c3d', 'bob', '2030-01-01T00:00:00.000Z');
+    expect(a).toMatch(ID_PATTERN);
+    expect(a).toMatch(/^gr-[0-9a-z]{9}$/);
+    expect(splitId('gr-a1b2c3d', 'bob', '2030-01-01T00:00:00.000Z')).toBe(a);
+    expect(splitId('gr-a1b2c3d', 'carol', '2030-01-01T00:00:00.000Z')).not.toBe(a);
+    expect(splitId('gr-a1b2c3d', 'bob', '2030-01-01T00:00:00.000Z', 1)).toMatch(/^gr-[0-9a-z]{10}$/);
   });
 
   it('are prefix-dash-base36 of the requested length and differ between calls', () => {

@@ -5,6 +5,12 @@ import { call } from '../context.js';
 import type { SyncResult } from '../../transport/sync.js';
 import { jsonOption, run } from '../run.js';
 
+function repairsText(r: SyncResult): string {
+  return (r.repairs ?? []).map((x) => (x.kind === 'dependency_cycle'
+    ? `; the merge made a cycle of blocking dependencies, so it removed ${x.issue_id} -> ${x.depends_on} (the newest edge of the cycle)`
+    : `; two different issues had drawn the id ${x.issue_id}: the one created second is now ${x.new_id}`)).join('');
+}
+
 export function registerSync(program: Command): void {
   program
     .command('sync')
@@ -15,6 +21,6 @@ export function registerSync(program: Command): void {
       const r = await call<SyncResult & { writes?: number }>('sync', { force: o.force === true });
       out.data(r, () => (r.noop
         ? `up to date (${r.duration_ms} ms)`
-        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}${r.clamped_stamps > 0 ? `; ${r.clamped_stamps} stamp(s) from clocks running ahead (${r.skewed_actors.join(', ')}) were clamped` : ''}`));
+        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}${r.clamped_stamps > 0 ? `; ${r.clamped_stamps} stamp(s) from clocks running ahead (${r.skewed_actors.join(', ')}) were clamped` : ''}${repairsText(r)}`));
     }));
 }

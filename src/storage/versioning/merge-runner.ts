@@ -9,6 +9,8 @@ import type { Clock } from '../issues/clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { commitTx, exec, rows, type Db, type Tx } from '../dolt/db.js';
 import { insertEvents } from '../issues/events.js';
+import { repairDependencyCycles, type Repair } from './invariant-repair.js';
+import { splitIdCollisions, type Collision, type Split } from './id-collision.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
 
@@ -22,6 +24,8 @@ export interface MergeResult {
   readonly conflictCells: number;
   readonly constraintViolations: number;
   readonly decisions: readonly RowDecision[];
+  /** Invariants the merged data broke and the merge repaired (MERGE_SPEC §13b). */
+  readonly repairs: readonly Repair[];
   readonly commit: string | null;
 }
 
@@ -92,29 +96,29 @@ async function resolveViolations(tx: Tx, clock: Clock): Promise<number> {
  * with different creators or creation times). The merge keeps one row, cell
  * by cell; both original rows go into an event so nothing is lost.
  */
-function idCollisions(decisions: readonly RowDecision[], conflicts: ReadonlyMap<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): { decision: RowDecision; ours: Row; theirs: Row }[] {
-  const out: { decision: RowDecision; ours: Row; theirs: Row }[] = [];
+function idCollisions(decisions: readonly RowDecision[], conflicts: ReadonlyMap<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): Collision[] {
+  const out: Collision[] = [];
   for (const d of decisions) {
     if (d.table !== 'issues') continue;
     const c = conflicts.get(d);
     if (!c || c.base !== null || !c.ours || !c.theirs) continue;
-    if (c.ours.created_by !== c.theirs.created_by || c.ours.created_at !== c.theirs.created_at) out.push({ decision: d, ours: c.ours, theirs: c.theirs });
+    if (c.ours.created_by !== c.theirs.created_by || c.ours.created_at !== c.theirs.created_at) out.push({ id: issueIdOf(d)!, ours: c.ours, theirs: c.theirs });
   }
   return out;
 }
 
-async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock, sides: ReadonlyMap<RowDecision, { ours: Row | null; theirs: Row | null; base: Row | null }>): Promise<void> {
+async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock: Clock, collisions: readonly (Collision & Split)[]): Promise<void> {
   if (decisions.length === 0) return;
   // One stamp for the whole merge: its events are one act, and ids keep them apart.
   const at = clock.next();
-  const collisions = idCollisions(decisions, sides).map((c) => ({ issueId: issueIdOf(c.decision), kind: 'merge_id_collision', actor: clock.actor, at, data: { ours: c.ours, theirs: c.theirs } }));
+  const split = collisions.map((c) => ({ issueId: c.id, kind: 'merge_id_collision', actor: clock.actor, at, data: { ours: c.ours, theirs: c.theirs, kept: c.kept, new_id: c.new_id } }));
   const resolved = decisions.map((d) => ({ issueId: issueIdOf(d), kind: 'merge_resolved', actor: clock.actor, at, data: {
     table: d.table,
     key: d.key,
     outcome: d.outcome,
     cells: d.cells.filter((c) => c.winner !== 'base').map((c) => ({ column: c.column, outcome: c.outcome, winner: c.winner, ours_clock: c.oursClock, theirs_clock: c.theirsClock })),
   } }));
-  await insertEvents(tx, [...collisions, ...resolved]);
+  await insertEvents(tx, [...split, ...resolved]);
 }
 
 /**
@@ -156,7 +160,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     if (fastForward || upToDate) {
       await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
       await commitTx(tx);
-      return { ref, fastForward, upToDate, conflictRows: 0, conflictCells: 0, constraintViolations: 0, decisions: [], commit: null };
+      return { ref, fastForward, upToDate, conflictRows: 0, conflictCells: 0, constraintViolations: 0, decisions: [], repairs: [], commit: null };
     }
     await refuseSchemaConflicts(tx);
     const decisions: RowDecision[] = [];
@@ -167,8 +171,15 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
       if (!spec) throw new GravaError('GRAVA_E_SCHEMA_CONFLICT', `conflicting rows in ${table}, which is not a table grava merges; aborted`, { table });
       decisions.push(...(await resolveTable(tx, spec, opts, sides)));
     }
+    // Two different issues under one id: both are kept (the second under a new id) before anything else reads them.
+    const collisions = idCollisions(decisions, sides);
+    const splits = await splitIdCollisions(tx, collisions, ref, opts.clock);
     const violations = await resolveViolations(tx, opts.clock);
-    if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock, sides);
+    const repairs: Repair[] = [
+      ...splits.map((x): Repair => ({ kind: 'id_collision', issue_id: x.id, new_id: x.new_id })),
+      ...(await repairDependencyCycles(tx, opts.clock)),
+    ];
+    if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock, collisions.map((c, i) => ({ ...c, ...splits[i]! })));
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);
     await opts.clock.persist();
     const message = opts.message ?? `grava: merge ${ref} (${decisions.length} conflicting rows resolved, newest write wins)`;
@@ -177,7 +188,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const c = (await rows<{ hash: string }>(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?, '--allow-empty')", [message, authorOf(opts.clock.actor)]))[0];
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0');
     await commitTx(tx);
-    return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, commit: c?.hash ?? null };
+    return { ref, fastForward: false, upToDate: false, conflictRows: decisions.length, conflictCells, constraintViolations: violations, decisions, repairs, commit: c?.hash ?? null };
   } catch (e) {
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 0').catch(() => undefined);
     await tx.rollback().catch(() => undefined);
