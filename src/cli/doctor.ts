@@ -11,7 +11,7 @@ export interface DoctorReport {
   dolt: { path: string | null; version: string | null; pinned: string; error?: string };
   workspace: { root: string | null; prefix?: string; actor?: string; remote?: string | null; private?: boolean };
   server: { running: boolean; ready: boolean; pid: number | null; port: number | null } | null;
-  central?: { url: string; reachable: boolean };
+  central?: { url: string; transport: string; reachable: boolean };
   daemon?: { running: boolean; pid: number | null; version: string | null };
   lines: string[];
 }
@@ -54,9 +54,12 @@ export async function doctor(): Promise<DoctorReport> {
   if (config.remote) {
     // Unreachable is information, not a failure: workspaces work offline.
     const { checkReachable } = await import('../transport/reachability.js');
-    const reachable = await checkReachable(config.remote, 2_000).then(() => true, () => false);
-    report.central = { url: config.remote, reachable };
-    lines.push(reachable ? `ok    central server ${config.remote} accepts connections` : `info  central server ${config.remote} is unreachable (local work goes on; sync later)`);
+    const { parseRemote } = await import('../transport/remote-url.js');
+    const transport = parseRemote(config.remote).transport;
+    const what = { server: 'central server', git: 'git remote', dir: 'shared directory' }[transport];
+    const reachable = await checkReachable(config.remote, 2_000, { probeGit: true }).then(() => true, () => false);
+    report.central = { url: config.remote, transport, reachable };
+    lines.push(reachable ? `ok    ${what} ${config.remote} ${transport === 'server' ? 'accepts connections' : 'answers'}` : `info  ${what} ${config.remote} is unreachable (local work goes on; sync later)`);
   }
   return report;
 }

@@ -10,7 +10,9 @@ import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { GravaError, asGravaError, type ErrorCode } from '../errors/grava-error.js';
 import { holdFileLock } from '../storage/dolt/file-lock.js';
-import { ensurePrivateDir, readConfig, remoteCredentials, writeFileAtomic, type WorkspacePaths } from '../storage/dolt/layout.js';
+import { ensurePrivateDir, readConfig, writeFileAtomic, type WorkspacePaths } from '../storage/dolt/layout.js';
+import { remoteAccess } from '../transport/remote-access.js';
+import { parseRemote } from '../transport/remote-url.js';
 import { commitAll, isDirty } from '../storage/dolt/version-control.js';
 import { DaemonClock } from '../storage/issues/clock-store.js';
 import { openReplica, type Replica } from '../storage/replica.js';
@@ -103,7 +105,7 @@ export class Daemon {
     const config = readConfig(this.o.paths);
     const { values, errors } = effectiveSettings(config.settings);
     for (const e of errors) this.o.log.warn({ setting_error: e }, 'invalid setting ignored; using the default');
-    return syncSettings(values, config.remote !== undefined);
+    return syncSettings(values, config.remote !== undefined ? parseRemote(config.remote) : undefined);
   }
 
   reloadSettings(): void {
@@ -187,8 +189,7 @@ export class Daemon {
     return {
       replica: this.replica,
       sync: async () => {
-        if (!this.replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
-        if (!remoteCredentials(this.replica.config)) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
+        remoteAccess(this.replica.config); // no remote, or a central server without credentials: a clear error now
         const rec = await this.scheduler.runNow();
         if (rec.error) throw GravaError.fromJSON({ code: rec.error.code as ErrorCode, message: rec.error.message });
         return { ...(rec.result as SyncResult), writes: rec.writes };

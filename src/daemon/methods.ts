@@ -127,10 +127,8 @@ export const METHODS = {
       const r = ctx.replica;
       if (p.fetch) {
         const { fetchRemote } = await import('../storage/versioning/remotes.js');
-        const { remoteCredentials } = await import('../storage/dolt/layout.js');
-        const creds = remoteCredentials(r.config);
-        if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
-        await fetchRemote(r.db, creds.user);
+        const { remoteAccess } = await import('../transport/remote-access.js');
+        await fetchRemote(r.db, remoteAccess(r.config).user);
       }
       const target = p.commit ? await commitTarget(r.db, p.commit) : await previewTarget(r.db, p.ref ?? 'origin/main');
       const rows = await inspect(r.db, target, { now: Date.now(), ...(p.table ? { table: p.table } : {}), ...(p.id ? { id: p.id } : {}) });

@@ -37,7 +37,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sync.debounce_ms', default: 5_000, parse: integer(0, 3_600_000), description: 'sync this long after the last write' },
   { key: 'sync.max_delay_ms', default: 30_000, parse: integer(100, 86_400_000), description: 'but no later than this after the first unsynced write' },
   { key: 'sync.max_batch_writes', default: 1_000, parse: integer(1, 1_000_000), description: 'sync at once when this many writes are pending' },
-  { key: 'sync.pull_interval_ms', default: 'auto', parse: integer(0, 86_400_000, ['auto']), description: "pull this often when idle; 0 never; 'auto' is 10000 against a grava server" },
+  { key: 'sync.pull_interval_ms', default: 'auto', parse: integer(0, 86_400_000, ['auto']), description: "pull this often when idle; 0 never; 'auto' is 10000, or 60000 for a hosted git remote (which the daemon also pushes to at most every 30 s)" },
   { key: 'sync.mode', default: 'auto', parse: oneOf(['auto', 'direct']), description: "'auto' or 'direct' (the optimistic push cycle; the only one until the central merge queue lands)" },
 ];
 
@@ -69,13 +69,23 @@ export function effectiveSettings(stored: Readonly<Record<string, Value>> | unde
   return { values, errors };
 }
 
-export function syncSettings(values: Readonly<Record<string, Value>>, hasRemote: boolean): SyncSettings {
+/** `auto` pull interval: a grava server, a shared directory or a local git repository answer in milliseconds. */
+export const AUTO_PULL_MS = 10_000;
+/** `auto` pull interval for a hosted git remote (ssh, https): hosts rate-limit, and a pull is a git fetch. */
+export const AUTO_PULL_HOSTED_GIT_MS = 60_000;
+/** A hosted git remote is never pushed to more often than this by the daemon (`grava sync` still syncs at once). */
+export const HOSTED_GIT_MIN_PUSH_INTERVAL_MS = 30_000;
+
+/** The daemon's timing for a workspace whose remote is `remote` (none: local-only). */
+export function syncSettings(values: Readonly<Record<string, Value>>, remote: { readonly transport: string; readonly hosted?: boolean } | undefined): SyncSettings {
   const pull = values['sync.pull_interval_ms'];
+  const hostedGit = remote?.transport === 'git' && remote.hosted === true;
+  const floor = hostedGit ? HOSTED_GIT_MIN_PUSH_INTERVAL_MS : 0;
   return {
-    debounceMs: Number(values['sync.debounce_ms']),
-    maxDelayMs: Number(values['sync.max_delay_ms']),
+    debounceMs: Math.max(floor, Number(values['sync.debounce_ms'])),
+    maxDelayMs: Math.max(floor, Number(values['sync.max_delay_ms'])),
     maxBatchWrites: Number(values['sync.max_batch_writes']),
-    pullIntervalMs: !hasRemote ? 0 : pull === 'auto' ? 10_000 : Number(pull),
+    pullIntervalMs: !remote ? 0 : pull === 'auto' ? (hostedGit ? AUTO_PULL_HOSTED_GIT_MS : AUTO_PULL_MS) : Number(pull),
     mode: values['sync.mode'] === 'direct' ? 'direct' : 'auto',
   };
 }

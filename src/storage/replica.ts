@@ -36,7 +36,13 @@ export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, 
     user: 'root',
     password: config.localPassword,
     // The remotes procedures (clone/fetch/push) run inside this server and read the password from its environment.
-    env: creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {},
+    // Git remotes: Dolt runs git, which must never wait for a password prompt in a daemon: a missing
+    // credential fails at once (GRAVA_E_AUTH). A GIT_SSH_COMMAND the user set is kept.
+    env: {
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+      ...(creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {}),
+    },
     // A changed user or password restarts the server, so it never pushes with stale credentials.
     // Keyed by the workspace's random local secret, so the digest says nothing about a weak password.
     fingerprint: createHmac('sha256', config.localPassword).update(creds ? `${creds.user}\0${creds.password}` : '').digest('hex').slice(0, 16),

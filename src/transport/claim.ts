@@ -9,7 +9,7 @@
 
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
-import { remoteCredentials } from '../storage/dolt/layout.js';
+import { remoteAccess } from './remote-access.js';
 import type { Issue } from '../storage/issues/issue-types.js';
 import { claimOnRemoteHead } from '../storage/versioning/claim-branch.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
@@ -41,10 +41,8 @@ async function adoptHead(replica: Replica): Promise<void> {
 }
 
 export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOptions = {}): Promise<ClaimResult> {
-  const remote = replica.config.remote;
-  if (!remote) throw new GravaError('GRAVA_E_INTERNAL', 'a fleet-wide claim needs a remote');
-  const creds = remoteCredentials(replica.config);
-  if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
+  if (!replica.config.remote) throw new GravaError('GRAVA_E_INTERNAL', 'a fleet-wide claim needs a remote');
+  const { remote: { url: remote }, user } = remoteAccess(replica.config);
   const started = Date.now();
   try {
     await checkReachable(remote);
@@ -55,17 +53,21 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
   return withFileLock(replica.paths.syncLock, async () => {
     const ctx = {
       db: replica.db, target: replica.server.target(replica.state), database: replica.config.database,
-      clock: replica.clock, prefix: replica.config.prefix, user: creds.user,
+      clock: replica.clock, prefix: replica.config.prefix, user,
     };
     let races = 0;
     let pushedLocal = false;
     for (;;) {
-      await fetchRemote(replica.db, creds.user);
-      const r = await claimOnRemoteHead(ctx, id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {});
+      // A fetch that read a git or directory remote mid-push counts as a lost race.
+      const fetched = await fetchRemote(replica.db, user).then(() => true, (e: unknown) => {
+        if (asGravaError(e).data?.transient === true) return false;
+        throw e;
+      });
+      const r = fetched ? await claimOnRemoteHead(ctx, id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}) : { kind: 'raced' as const };
       if (r.kind === 'absent') {
         // Not on the central yet (made here and not synced): send local work first, once.
         if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
-        await syncHoldingLock(replica, remote, creds.user);
+        await syncHoldingLock(replica, remote, user);
         pushedLocal = true;
         continue;
       }

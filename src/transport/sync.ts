@@ -16,7 +16,7 @@ import { stampsBetween } from '../storage/versioning/conflict-rows.js';
 import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
-import { remoteCredentials } from '../storage/dolt/layout.js';
+import { remoteAccess } from './remote-access.js';
 import { checkReachable } from './reachability.js';
 
 export interface SyncPhases {
@@ -70,15 +70,12 @@ export function lostClaimsIn(decisions: readonly RowDecision[], actor: string): 
 }
 
 export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promise<SyncResult> {
-  const creds = remoteCredentials(replica.config);
-  if (!replica.config.remote) throw new GravaError('GRAVA_E_REMOTE', 'this workspace has no remote; create it with `grava init --remote URL` to sync');
-  if (!creds) throw new GravaError('GRAVA_E_AUTH', 'no credentials for the central server; set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD');
-  const remote = replica.config.remote;
-  return withFileLock(replica.paths.syncLock, () => cycle(replica, remote, creds.user, opts));
+  const access = remoteAccess(replica.config);
+  return withFileLock(replica.paths.syncLock, () => cycle(replica, access.remote.url, access.user, opts));
 }
 
 /** The same cycle for a caller that already holds `.grava/sync.lock` (a fleet-wide claim). */
-export function syncHoldingLock(replica: Replica, remote: string, user: string, opts: SyncOptions = {}): Promise<SyncResult> {
+export function syncHoldingLock(replica: Replica, remote: string, user: string | undefined, opts: SyncOptions = {}): Promise<SyncResult> {
   return cycle(replica, remote, user, opts);
 }
 
@@ -92,7 +89,7 @@ export function skewedActors(stamps: readonly string[], now: number): Set<string
   return out;
 }
 
-async function cycle(replica: Replica, remote: string, user: string, opts: SyncOptions): Promise<SyncResult> {
+async function cycle(replica: Replica, remote: string, user: string | undefined, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const started = now();
   const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0 };
@@ -156,7 +153,7 @@ async function cycle(replica: Replica, remote: string, user: string, opts: SyncO
       // Another writer moved a head first (the central's main, or this replica's working set):
       // the work is still valid, so redo it from the fetch after the one backoff.
       const err = asGravaError(e);
-      if (err.code !== 'GRAVA_E_PUSH_REJECTED' && !isLocalContention(e)) throw err;
+      if (err.code !== 'GRAVA_E_PUSH_REJECTED' && !isLocalContention(e) && err.data?.transient !== true) throw err;
       if (retries >= maxRetries) {
         throw err.code === 'GRAVA_E_PUSH_REJECTED'
           ? new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries })

@@ -83,8 +83,12 @@ describe('workspace settings', () => {
   it('defaults when nothing is set, auto pull of 10 s with a remote and none without', () => {
     const { values, errors } = effectiveSettings(undefined);
     expect(errors).toEqual([]);
-    expect(syncSettings(values, true)).toEqual({ debounceMs: 5_000, maxDelayMs: 30_000, maxBatchWrites: 1_000, pullIntervalMs: 10_000, mode: 'auto' });
-    expect(syncSettings(values, false).pullIntervalMs).toBe(0);
+    expect(syncSettings(values, { transport: 'server' })).toEqual({ debounceMs: 5_000, maxDelayMs: 30_000, maxBatchWrites: 1_000, pullIntervalMs: 10_000, mode: 'auto' });
+    expect(syncSettings(values, undefined).pullIntervalMs).toBe(0);
+    // A hosted git remote is pulled gently and pushed to at most every 30 s; a local git repository or a directory is not.
+    expect(syncSettings(values, { transport: 'git', hosted: true })).toMatchObject({ debounceMs: 30_000, maxDelayMs: 30_000, pullIntervalMs: 60_000 });
+    expect(syncSettings(values, { transport: 'git', hosted: false })).toMatchObject({ debounceMs: 5_000, pullIntervalMs: 10_000 });
+    expect(syncSettings(values, { transport: 'dir' })).toMatchObject({ debounceMs: 5_000, pullIntervalMs: 10_000 });
   });
 
   it('validates every key and reports a bad stored value instead of using it', () => {

@@ -8,7 +8,7 @@ export function registerWorkspace(program: Command): void {
   program
     .command('init')
     .description('create a workspace (.grava/) in the current directory')
-    .option('--remote <url>', 'clone the central database from http://HOST:PORT/DATABASE')
+    .option('--remote <url>', 'sync with: http(s)://HOST:PORT/DATABASE (a grava server), git+ssh://, git+https:// or git+file:// (the database on refs/dolt/data of a git repository), file:///PATH (a shared directory), or git-origin (this git repository\'s origin); an empty git ref or directory gets this workspace\'s new database')
     .option('--prefix <prefix>', 'issue id prefix', 'gr')
     .option('--actor <name>', 'who this workspace writes as (default: user@host)')
     .addOption(jsonOption())
@@ -29,7 +29,7 @@ export function registerWorkspace(program: Command): void {
           process.stderr.write(`warning: ${err.code}: ${err.message}\n`);
         }
       }
-      out.data({ ...r, daemon_pid: daemonPid }, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}` : ', local only'})`);
+      out.data({ ...r, daemon_pid: daemonPid }, () => `Initialised grava workspace in ${r.root}/.grava (prefix ${r.prefix}, actor ${r.actor}${r.remote ? `, remote ${r.remote}${'published' in r && r.published ? ', where it published a new database' : ''}` : ', local only'})`);
     }));
 
   program

@@ -14,6 +14,14 @@ const PUSH_RACE = [
   /can't fast forward merge/i, // actions.ErrCantFF
 ];
 
+/**
+ * A fetch from a git or directory remote that read the database while
+ * another workspace was pushing to it: the new root names a table file
+ * (a git blob or a file) the reader does not see yet. Seen on 1.86.4 with
+ * four workspaces syncing at once over git+file.
+ */
+const REMOTE_READ_RACE = [/Blob not found/i];
+
 /** A local transaction or commit that lost to another connection's. */
 const LOCAL_RACE = [
   /serialization failure/i,
@@ -46,6 +54,10 @@ function errnos(e: unknown): number[] {
 /** A push rejected because the remote branch moved first (the text of Dolt's error). */
 export function isPushRace(text: string): boolean {
   return PUSH_RACE.some((r) => r.test(text));
+}
+
+export function isRemoteReadRace(text: string): boolean {
+  return REMOTE_READ_RACE.some((r) => r.test(text));
 }
 
 /** A local transaction or Dolt commit that lost a race with another connection (its cause chain is searched). */

@@ -28,7 +28,8 @@ export interface ClaimContext {
   readonly database: string;
   readonly clock: Clock;
   readonly prefix: string;
-  readonly user: string;
+  /** The sync user of a central server; undefined for git and shared directories. */
+  readonly user: string | undefined;
 }
 
 /** Is the issue on the central's head as last fetched? */
@@ -56,7 +57,8 @@ export async function claimOnRemoteHead(ctx: ClaimContext, id: string, opts: { l
     if (!claimed.changed) return { kind: 'held', issue: claimed };
     await exec(onBranch, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [`grava: claim ${id}`, authorOf(ctx.clock.actor)]);
     try {
-      const r = await rows<{ status: number; message?: string }>(ctx.db, 'CALL DOLT_PUSH(?, ?, ?, ?)', ['--user', ctx.user, 'origin', `${branch}:main`]);
+      const args = [...(ctx.user === undefined ? [] : ['--user', ctx.user]), 'origin', `${branch}:main`];
+      const r = await rows<{ status: number; message?: string }>(ctx.db, `CALL DOLT_PUSH(${args.map(() => '?').join(', ')})`, args);
       if (r[0] && Number(r[0].status) !== 0) throw new Error(r[0].message ?? 'push failed');
     } catch (e) {
       const err = remoteError(e, 'pushing the claim failed');

@@ -4,7 +4,7 @@
 
 import { GravaError } from '../../errors/grava-error.js';
 import { openDb, rows, exec, type Db } from '../dolt/db.js';
-import { isPushRace } from '../dolt/contention.js';
+import { isPushRace, isRemoteReadRace } from '../dolt/contention.js';
 import { migrate, type MigrationResult } from '../issues/migrations.js';
 import type { DoltServer, DoltServerState } from '../dolt/dolt-server.js';
 import type { WorkspaceConfig } from '../dolt/layout.js';
@@ -16,15 +16,36 @@ export function remoteError(e: unknown, what: string): GravaError {
   // Dolt's text spans several lines ("To http://…", "! [rejected] …"); keep the informative ones on one line.
   const msg = full.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('CALL ')).join(' | ') || full;
   if (isPushRace(full)) return new GravaError('GRAVA_E_PUSH_REJECTED', `${what}: ${msg}`, { nonFastForward: true });
+  // A git or directory remote read while another workspace was writing it (see docs/DOLT.md): retried like a lost race.
+  if (isRemoteReadRace(full)) return new GravaError('GRAVA_E_REMOTE', `${what}: ${msg}`, { transient: true });
+  // Git transports (Dolt runs git with prompts disabled, so a missing credential fails at once).
+  if (/git remote has no branches/i.test(full)) {
+    return new GravaError('GRAVA_E_REMOTE', `${what}: the git repository has no commit yet; grava keeps its database on refs/dolt/data beside your branches and needs a first commit there (for example \`git commit --allow-empty -m init && git push origin HEAD\`), then run grava init again`);
+  }
+  if (/git not found on PATH|"git": executable file not found/i.test(full)) return new GravaError('GRAVA_E_REMOTE', `${what}: git is not installed (not found on PATH); a git remote needs it`);
+  if (/does not appear to be a git repository|not a git repository|repository '.*' not found/i.test(full)) return new GravaError('GRAVA_E_REMOTE', `${what}: not a git repository: ${msg}`);
+  if (/terminal prompts disabled|could not read (Username|Password)|Authentication failed|Permission denied \(publickey|Host key verification failed/i.test(full)) {
+    return new GravaError('GRAVA_E_AUTH', `${what}: git refused the credentials (grava never prompts; set up your ssh agent or git credential helper): ${msg}`);
+  }
   if (/unauthenticated|permission denied|access denied|not authorized|PermissionDenied|Unauthenticated/i.test(msg)) return new GravaError('GRAVA_E_AUTH', `${what}: ${msg}`);
   return new GravaError('GRAVA_E_REMOTE', `${what}: ${msg}`);
 }
 
-export async function cloneDatabase(ws: { server: DoltServer; state: DoltServerState; config: WorkspaceConfig }, url: string, user: string, database: string): Promise<MigrationResult> {
+type Workspace = { server: DoltServer; state: DoltServerState; config: WorkspaceConfig };
+
+/** Dolt's answer when a git ref or a directory holds no database yet. */
+export function isEmptyRemote(e: unknown): boolean {
+  return /contains no Dolt data/i.test(e instanceof Error ? e.message : String(e));
+}
+
+export async function cloneDatabase(ws: Workspace, url: string, user: string | undefined, database: string): Promise<MigrationResult> {
   const admin = openDb(ws.server.target(ws.state), undefined, 1);
   try {
-    await exec(admin, 'CALL DOLT_CLONE(?, ?, ?, ?)', ['--user', user, url, database]);
+    const args = [...(user === undefined ? [] : ['--user', user]), url, database];
+    await exec(admin, `CALL DOLT_CLONE(${args.map(() => '?').join(', ')})`, args);
   } catch (e) {
+    // An empty remote is not an error of its own: the caller publishes instead (Dolt's text kept for that check).
+    if (isEmptyRemote(e)) throw e;
     throw remoteError(e, `cloning ${url} failed`);
   } finally {
     await admin.destroy();
@@ -37,19 +58,61 @@ export async function cloneDatabase(ws: { server: DoltServer; state: DoltServerS
   }
 }
 
-export async function fetchRemote(db: Db, user: string, remote = 'origin'): Promise<void> {
+/** `--user` for a central server; nothing for git and shared directories (their own credentials apply). */
+const userArgs = (user: string | undefined): string[] => (user === undefined ? [] : ['--user', user]);
+
+export async function fetchRemote(db: Db, user: string | undefined, remote = 'origin'): Promise<void> {
   try {
-    await exec(db, 'CALL DOLT_FETCH(?, ?, ?)', ['--user', user, remote]);
+    const args = [...userArgs(user), remote];
+    await exec(db, `CALL DOLT_FETCH(${args.map(() => '?').join(', ')})`, args);
   } catch (e) {
     throw remoteError(e, 'fetch failed');
   }
 }
 
-export async function pushRemote(db: Db, user: string, remote = 'origin', branch = 'main'): Promise<void> {
+export async function pushRemote(db: Db, user: string | undefined, remote = 'origin', branch = 'main'): Promise<void> {
   try {
-    const r = await rows<{ status: number; message?: string }>(db, 'CALL DOLT_PUSH(?, ?, ?, ?)', ['--user', user, remote, branch]);
+    const args = [...userArgs(user), remote, branch];
+    const r = await rows<{ status: number; message?: string }>(db, `CALL DOLT_PUSH(${args.map(() => '?').join(', ')})`, args);
     if (r[0] && Number(r[0].status) !== 0) throw new Error(r[0].message ?? 'push failed');
   } catch (e) {
     throw remoteError(e, 'push failed');
+  }
+}
+
+/**
+ * The first workspace on an empty git ref or directory publishes its new
+ * database there: schema committed, `origin` added, `main` pushed. Two
+ * workspaces publishing at once race on that push (a compare-and-swap on
+ * the branch): the loser gets 'raced', drops its database and clones the
+ * winner's, so the fleet has one history, never two unrelated ones.
+ */
+export async function publishDatabase(ws: Workspace, url: string, database: string): Promise<MigrationResult | 'raced'> {
+  const admin = openDb(ws.server.target(ws.state), undefined, 1);
+  try {
+    await exec(admin, `CREATE DATABASE \`${database}\``);
+    const db = openDb(ws.server.target(ws.state), database, 1);
+    try {
+      const migration = await migrate(db, ws.config.actor);
+      await exec(db, "CALL DOLT_REMOTE('add', 'origin', ?)", [url]);
+      try {
+        await pushRemote(db, undefined);
+      } catch (e) {
+        // Another workspace published first: its history and ours share no commit, which Dolt
+        // reports as "no common ancestor" (or as a rejected push when its ref moved meanwhile).
+        const lost = (e as GravaError).code === 'GRAVA_E_PUSH_REJECTED' || /no common ancestor/i.test((e as Error).message);
+        if (!lost) throw e;
+        await db.destroy();
+        await exec(admin, `DROP DATABASE \`${database}\``);
+        return 'raced';
+      }
+      // The clone's remote-tracking branch, as DOLT_CLONE would leave it.
+      await fetchRemote(db, undefined);
+      return migration;
+    } finally {
+      await db.destroy().catch(() => undefined);
+    }
+  } finally {
+    await admin.destroy();
   }
 }

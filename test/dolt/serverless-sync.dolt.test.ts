@@ -1,0 +1,144 @@
+// Sync without a server: the database on refs/dolt/data of a git repository
+// (Dolt's git remote, through the real git binary) and in a shared
+// directory. Real Dolt, real git, temporary directories only.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openReplica, type Replica } from '../../src/storage/replica.js';
+import { rows } from '../../src/storage/dolt/db.js';
+import { workspacePaths } from '../../src/storage/dolt/layout.js';
+import { syncOnce } from '../../src/transport/sync.js';
+import { cli, errorCode, ok, testDir } from '../helpers/workspace.js';
+
+const open: Replica[] = [];
+afterAll(async () => { for (const r of open) await r.close(); });
+
+const git = (cwd: string, ...args: string[]): string => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+
+/** A bare repository with one commit on main, as a project's origin would be. */
+function bareRepo(name: string, withCommit = true): string {
+  const dir = testDir(name);
+  const bare = join(dir, 'origin.git');
+  git(dir, 'init', '-q', '--bare', '-b', 'main', bare);
+  if (withCommit) {
+    const work = join(dir, 'work');
+    git(dir, 'clone', '-q', bare, work);
+    git(work, 'commit', '-q', '--allow-empty', '-m', 'first');
+    git(work, 'push', '-q', 'origin', 'HEAD:main');
+  }
+  return bare;
+}
+
+async function workspace(name: string, remote: string): Promise<{ dir: string; json: Record<string, unknown> }> {
+  const dir = testDir(name);
+  const r = await ok(dir, ['init', '--remote', remote, '--actor', name, '--json']);
+  return { dir, json: r.json as Record<string, unknown> };
+}
+
+async function replica(dir: string): Promise<Replica> {
+  const r = await openReplica(workspacePaths(dir));
+  open.push(r);
+  return r;
+}
+
+const rootCommit = async (r: Replica): Promise<string> => (await rows<{ h: string }>(r.db, 'SELECT commit_hash AS h FROM dolt_log ORDER BY date ASC, commit_hash LIMIT 1'))[0]!.h;
+
+async function convergeAndRace(remote: string, tag: string): Promise<void> {
+  const first = await workspace(`${tag}-a`, remote);
+  expect(first.json).toMatchObject({ published: true });
+  const others = [await workspace(`${tag}-b`, remote), await workspace(`${tag}-c`, remote), await workspace(`${tag}-d`, remote)];
+  for (const o of others) expect(o.json).toMatchObject({ published: false });
+  const ws = await Promise.all([first, ...others].map((w) => replica(w.dir)));
+  // Four workspaces with local work syncing at the same instant: all succeed, nothing is lost.
+  await Promise.all(ws.map((r, n) => r.issues.create({ title: `${tag} from ${n}` })));
+  const results = await Promise.all(ws.map((r) => syncOnce(r)));
+  expect(results.every((x) => x.pushed > 0)).toBe(true);
+  expect(results.reduce((n, x) => n + x.retries, 0)).toBeGreaterThanOrEqual(1);
+  for (let k = 0; k < 2; k++) for (const r of ws) await syncOnce(r);
+  const want = ws.map((_, n) => `${tag} from ${n}`).sort();
+  const root = await rootCommit(ws[0]!);
+  for (const r of ws) {
+    expect((await r.issues.list()).map((i) => i.title).sort()).toEqual(want);
+    expect(await rootCommit(r)).toBe(root);
+  }
+}
+
+describe('a git repository as the remote', () => {
+  it('the first workspace publishes, three clone; four syncing at once all succeed and converge; the repository\'s branches are untouched', async () => {
+    const bare = bareRepo('git-remote');
+    const mainBefore = git(bare, 'rev-parse', 'refs/heads/main');
+    await convergeAndRace(`git+file://${bare}`, 'git');
+    expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(mainBefore);
+    expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/dolt/data', 'refs/heads/main']);
+  });
+
+  it('--remote git-origin uses the origin of the repository around the workspace', async () => {
+    const bare = bareRepo('git-origin');
+    const project = testDir('project');
+    git(project, 'clone', '-q', bare, 'repo');
+    const r = await ok(join(project, 'repo'), ['init', '--remote', 'git-origin', '--actor', 'origin-user', '--json']);
+    expect(r.json).toMatchObject({ remote: `git+file://${bare}`, transport: 'git', published: true });
+    expect(git(bare, 'for-each-ref', '--format=%(refname)')).toContain('refs/dolt/data');
+  });
+
+  it('claims: of three workspaces claiming at once exactly one wins, the others are told who', async () => {
+    const bare = bareRepo('git-claims');
+    const dirs = [(await workspace('gc-0', `git+file://${bare}`)).dir, (await workspace('gc-1', `git+file://${bare}`)).dir, (await workspace('gc-2', `git+file://${bare}`)).dir];
+    const made = (await ok(dirs[0]!, ['create', 'contested', '--json'])).json as { id: string };
+    await ok(dirs[0]!, ['sync']);
+    const results = await Promise.all(dirs.map((d) => cli(d, ['update', made.id, '--claim', '--json'])));
+    const winners = results.filter((x) => x.code === 0);
+    expect(winners).toHaveLength(1);
+    const winner = (winners[0]!.json as { assignee: string }).assignee;
+    for (const x of results.filter((y) => y.code !== 0)) {
+      expect(errorCode(x), x.stderr).toBe('GRAVA_E_CONFLICT');
+      expect(x.stderr).toContain(winner);
+    }
+  });
+
+  it('bad remotes fail with a clear code and leave no workspace behind', async () => {
+    const cases: { remote: string; code: string; text: RegExp; env?: Record<string, string> }[] = [
+      { remote: `git+file://${testDir('nothing')}/missing.git`, code: 'GRAVA_E_REMOTE', text: /not a git repository/ },
+      { remote: `git+file://${testDir('plain')}`, code: 'GRAVA_E_REMOTE', text: /not a git repository/ },
+      { remote: `git+file://${bareRepo('no-commit', false)}`, code: 'GRAVA_E_REMOTE', text: /no commit yet/ },
+      { remote: 'git+https://agent:s3cret-token@example.invalid/o/r.git', code: 'GRAVA_E_INVALID', text: /credentials/ },
+      { remote: 'git+https://s3cret-token@example.invalid/o/r.git', code: 'GRAVA_E_INVALID', text: /credentials/ },
+      { remote: 'ftp://example.invalid/x', code: 'GRAVA_E_INVALID', text: /expected/ },
+      { remote: `git+file://${bareRepo('no-git')}`, code: 'GRAVA_E_REMOTE', text: /git is not installed/, env: { PATH: '/nonexistent' } },
+    ];
+    for (const c of cases) {
+      const dir = testDir('bad-remote');
+      const r = await cli(dir, ['init', '--remote', c.remote], c.env ?? {});
+      expect(errorCode(r), `${c.remote}: ${r.stderr}`).toBe(c.code);
+      expect(r.stderr).toMatch(c.text);
+      expect(r.stderr).not.toContain('s3cret-token');
+      expect(existsSync(join(dir, '.grava')), c.remote).toBe(false);
+    }
+  });
+});
+
+describe('a shared directory as the remote, and racing publishers', () => {
+  it('the first workspace publishes, three clone; four syncing at once all succeed and converge', async () => {
+    const shared = join(testDir('shared'), 'issues-db');
+    await convergeAndRace(`file://${shared}`, 'dir');
+  });
+
+  for (const kind of ['directory', 'git repository'] as const) it(`two workspaces initialising at once on an empty ${kind} end with one history`, async () => {
+    let remote: string;
+    if (kind === 'directory') {
+      const shared = join(testDir('shared-race'), 'db');
+      mkdirSync(shared);
+      remote = `file://${shared}`;
+    } else remote = `git+file://${bareRepo('git-race')}`;
+    const [a, b] = await Promise.all([workspace('race-init-a', remote), workspace('race-init-b', remote)]);
+    expect([a.json.published, b.json.published].filter(Boolean)).toHaveLength(1);
+    const [ra, rb] = [await replica(a.dir), await replica(b.dir)];
+    expect(await rootCommit(ra)).toBe(await rootCommit(rb));
+    await ra.issues.create({ title: 'from a' });
+    await syncOnce(ra);
+    await syncOnce(rb);
+    expect((await rb.issues.list()).map((i) => i.title)).toContain('from a');
+  });
+});
