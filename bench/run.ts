@@ -66,9 +66,11 @@ async function main(): Promise<number> {
     results.dolt_merge = d;
     lines.push(`resolve 10,000 conflicting rows in Dolt: ${d.resolve_ms} ms (${d.conflict_rows} rows, ${d.conflict_cells} cells)`);
   }
-  if (want('sync')) {
-    const s = await benchSync();
-    results.sync = s;
+  // The sync cycle over each transport, each next to its own raw-Dolt floor measured in the same run.
+  for (const [name, transport] of [['sync', 'server'], ['sync-git', 'git'], ['sync-dir', 'dir']] as const) {
+    if (!want(name)) continue;
+    const s = await benchSync({ transport });
+    results[name] = s;
     lines.push(reportSync(s));
   }
   process.stdout.write(json ? `${JSON.stringify(results, null, 2)}\n` : `${lines.join('\n\n')}\n`);

@@ -5,21 +5,23 @@
 // conflicts resolved wholesale by DOLT_CONFLICTS_RESOLVE) alternate on the
 // same data in the same run.
 
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { findDolt } from '../src/storage/dolt/dolt-binary.js';
-import { exec, openDb } from '../src/storage/dolt/db.js';
+import { exec, openDb, type Db } from '../src/storage/dolt/db.js';
 import { openReplica, type Replica } from '../src/storage/replica.js';
 import { workspacePaths } from '../src/storage/dolt/layout.js';
 import { cloneWorkspace } from '../src/transport/clone.js';
 import { syncOnce, type SyncPhases } from '../src/transport/sync.js';
-import { startCentralAt, SYNC_PASSWORD, SYNC_USER, type Central } from '../test/helpers/central-core.js';
+import { startCentralAt, SYNC_PASSWORD, SYNC_USER } from '../test/helpers/central-core.js';
 import { fmt, summarize, type Summary } from './stats.js';
 import { prng as rng } from '../test/helpers/prng.js';
 
 export interface SyncBenchResult {
+  transport: BenchTransport;
   issues: number;
   clone_ms: number;
   cycle: Summary;
@@ -45,9 +47,8 @@ export interface ConcurrentResult {
 
 const stamp = (t: number, actor: string): string => `${String(t).padStart(16, '0')}-000000-${actor}`;
 
-async function seed(central: Central, issues: number): Promise<void> {
-  const db = openDb({ host: '127.0.0.1', port: central.sqlPort, user: 'root', password: central.rootPassword }, 'grava', 1);
-  try {
+async function seed(db: Db, issues: number): Promise<void> {
+  {
     const t0 = 1_700_000_000_000;
     const clocked = ['title', 'description', 'status', 'priority', 'type', 'assignee', 'close_reason', 'deleted'];
     const cols = ['id', 'created_at', 'created_by', ...clocked.flatMap((c) => [c, `${c}_clk`])];
@@ -66,9 +67,43 @@ async function seed(central: Central, issues: number): Promise<void> {
       await exec(db, `INSERT INTO labels (issue_id, label, created_at, created_by, deleted, deleted_clk) VALUES ${labels.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`, labels.flat());
     }
     await exec(db, "CALL DOLT_COMMIT('-Am', 'bench: seed', '--author', 'seed <seed@grava.invalid>')");
-  } finally {
-    await db.destroy();
   }
+}
+
+export type BenchTransport = 'server' | 'git' | 'dir';
+
+/** The remote the benchmark syncs through, seeded with `issues` issues. */
+async function seededRemote(transport: BenchTransport, dir: string, issues: number): Promise<{ url: string; user: string | undefined; stop: () => Promise<void> }> {
+  if (transport === 'server') {
+    mkdirSync(join(dir, 'central'));
+    const central = await startCentralAt(join(dir, 'central'));
+    const db = openDb({ host: '127.0.0.1', port: central.sqlPort, user: 'root', password: central.rootPassword }, 'grava', 1);
+    try { await seed(db, issues); } finally { await db.destroy(); }
+    return { url: central.url, user: SYNC_USER, stop: () => central.stop() };
+  }
+  let url: string;
+  if (transport === 'git') {
+    const bare = join(dir, 'origin.git');
+    const env = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare], { env });
+    execFileSync('git', ['clone', '-q', bare, join(dir, 'git-work')], { env });
+    execFileSync('git', ['-C', join(dir, 'git-work'), 'commit', '-q', '--allow-empty', '-m', 'first'], { env });
+    execFileSync('git', ['-C', join(dir, 'git-work'), 'push', '-q', 'origin', 'HEAD:main'], { env });
+    url = `git+file://${bare}`;
+  } else {
+    url = `file://${join(dir, 'shared')}`;
+  }
+  // The first workspace publishes the database; it is seeded there and pushed.
+  const w = await cloneWorkspace({ root: mkdtempSync(join(dir, 'seeder-')), remote: url, actor: 'seed' });
+  const r = await openReplica(workspacePaths(w.root));
+  try {
+    await seed(r.db, issues);
+    await syncOnce(r);
+  } finally {
+    await r.server.stop();
+    await r.close();
+  }
+  return { url, user: undefined, stop: async () => undefined };
 }
 
 
@@ -84,12 +119,13 @@ async function makeChanges(local: Replica, remote: Replica, issues: number, roun
 }
 
 /** The floor: the raw Dolt procedure sequence through one mysql2 connection. */
-async function rawCycle(r: Replica): Promise<number> {
+async function rawCycle(r: Replica, user: string | undefined): Promise<number> {
+  const as = user === undefined ? [] : ['--user', user];
   const conn = await mysql.createConnection({ ...r.server.target(r.state), database: 'grava' });
   try {
     const t = performance.now();
     await conn.query("CALL DOLT_COMMIT('-Am', 'raw: local changes')");
-    await conn.query("CALL DOLT_FETCH('--user', ?, 'origin')", [SYNC_USER]);
+    await conn.query(`CALL DOLT_FETCH(${[...as, 'origin'].map(() => '?').join(', ')})`, [...as, 'origin']);
     await conn.query('SET autocommit = 0');
     await conn.query('SET @@dolt_allow_commit_conflicts = 1');
     await conn.query("CALL DOLT_MERGE('origin/main')");
@@ -97,7 +133,7 @@ async function rawCycle(r: Replica): Promise<number> {
     for (const c of conflicts as { table: string }[]) await conn.query("CALL DOLT_CONFLICTS_RESOLVE('--theirs', ?)", [c.table]);
     await conn.query("CALL DOLT_COMMIT('-Am', 'raw: merge')");
     await conn.query('SET autocommit = 1');
-    await conn.query("CALL DOLT_PUSH('--user', ?, 'origin', 'main')", [SYNC_USER]);
+    await conn.query(`CALL DOLT_PUSH(${[...as, 'origin', 'main'].map(() => '?').join(', ')})`, [...as, 'origin', 'main']);
     return performance.now() - t;
   } finally {
     await conn.end();
@@ -136,7 +172,7 @@ async function concurrentRounds(pushers: readonly Replica[], issues: number, rou
   return { workspaces: pushers.length, rounds, cycle: summarize(cycle), retries: summarize(retries), total_retries: retries.reduce((a, b) => a + b, 0), lost };
 }
 
-export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; concurrent?: { workspaces: number; rounds: number }; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
+export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; concurrent?: { workspaces: number; rounds: number }; transport?: BenchTransport; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
   const issues = opts.issues ?? 10_000;
   const rounds = opts.rounds ?? 12;
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -144,12 +180,13 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
   process.env.GRAVA_REMOTE_USER = SYNC_USER;
   process.env.GRAVA_REMOTE_PASSWORD = SYNC_PASSWORD;
   await findDolt();
-  mkdirSync(join(dir, 'central'));
-  const central = await startCentralAt(join(dir, 'central'));
+  const transport = opts.transport ?? 'server';
   const open: Replica[] = [];
+  let remoteStop: (() => Promise<void>) | undefined;
   try {
-    log(`seeding the central with ${issues} issues ...`);
-    await seed(central, issues);
+    log(`seeding a ${transport} remote with ${issues} issues ...`);
+    const central = await seededRemote(transport, dir, issues);
+    remoteStop = central.stop;
     const t = performance.now();
     await cloneWorkspace({ root: mkdtempSync(join(dir, 'local-')), remote: central.url, actor: 'local' }).then(async (r) => open.push(await openReplica(workspacePaths(r.root))));
     const cloneMs = performance.now() - t;
@@ -170,7 +207,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
         for (const k of Object.keys(phases) as (keyof SyncPhases)[]) phases[k].push(s.phases[k]);
       }
       await makeChanges(local, remote, issues, round + 1000, rand);
-      const f = await rawCycle(local);
+      const f = await rawCycle(local, central.user);
       if (round >= 0) floor.push(f);
       await syncOnce(remote);
       if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms`);
@@ -195,6 +232,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     const fl = summarize(floor);
     return {
       ...(concurrent ? { concurrent } : {}),
+      transport,
       issues,
       clone_ms: Math.round(cloneMs),
       cycle: c,
@@ -206,14 +244,14 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     };
   } finally {
     for (const r of open) { await r.server.stop(); await r.close(); }
-    await central.stop();
+    await remoteStop?.();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function reportSync(r: SyncBenchResult): string {
   return [
-    `sync, typical workload (${r.issues} issues; 20 local + 20 remote changes; 3 same-cell conflicts)`,
+    `sync over ${r.transport === 'server' ? 'a grava server' : r.transport === 'git' ? 'a git repository (git+file)' : 'a shared directory'}, typical workload (${r.issues} issues; 20 local + 20 remote changes; 3 same-cell conflicts)`,
     `  clone of the central:   ${r.clone_ms} ms`,
     `  full cycle:             ${fmt(r.cycle)}`,
     ...Object.entries(r.phases).map(([k, s]) => `    ${k.padEnd(20)} ${fmt(s)}`),

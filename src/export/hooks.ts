@@ -13,7 +13,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import git from 'isomorphic-git';
 import { GravaError } from '../errors/grava-error.js';
 
-export const HOOKS = ['pre-commit', 'prepare-commit-msg', 'post-merge', 'post-checkout', 'post-rewrite'] as const;
+export const HOOKS = ['pre-commit', 'prepare-commit-msg', 'post-merge', 'post-checkout', 'post-rewrite', 'pre-push'] as const;
 export type HookName = (typeof HOOKS)[number];
 
 const MARKER = '# grava-hook v1';

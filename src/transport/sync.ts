@@ -36,6 +36,8 @@ export interface SyncResult {
   readonly conflicts_resolved: number;
   readonly conflict_cells: number;
   readonly retries: number;
+  /** Restarts of the workspace server to drop Dolt's stale cache of a git remote (docs/DOLT.md); normally 0. */
+  readonly server_restarts: number;
   readonly noop: boolean;
   /** Pulled stamps beyond now + maxDrift, which the clock observed only up to that bound (MERGE_SPEC §12). */
   readonly clamped_stamps: number;
@@ -102,6 +104,8 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   await timed('fetch_ms', () => checkReachable(remote));
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
+  let readRaces = 0;
+  let serverRestarts = 0;
   let retries = 0;
   let pulled = 0;
   let conflicts = 0;
@@ -161,6 +165,16 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       }
       await (opts.sleep ?? sleep)(backoffDelay(retries, opts.backoff ?? PUSH_BACKOFF, opts.random ?? Math.random));
       retries++;
+      // The same git read race twice in a row: the workspace server's cached store of the git remote is
+      // stale (docs/DOLT.md), and only a restart of that server drops it. Open connections are
+      // discarded by the pool and reopened on the same socket.
+      readRaces = err.data?.transient === true ? readRaces + 1 : 0;
+      if (readRaces >= 2 && remote.startsWith('git+')) {
+        readRaces = 0;
+        serverRestarts++;
+        await replica.server.stop();
+        await replica.server.ensureRunning();
+      }
       continue;
     }
     return result(pushed);
@@ -180,6 +194,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       conflicts_resolved: conflicts,
       conflict_cells: conflictCells,
       retries,
+      server_restarts: serverRestarts,
       noop: localCommit === null && pulled === 0 && pushed === 0,
       lost_claims: lostClaims,
       repairs,

@@ -56,6 +56,7 @@ async function convergeAndRace(remote: string, tag: string): Promise<void> {
   const results = await Promise.all(ws.map((r) => syncOnce(r)));
   expect(results.every((x) => x.pushed > 0)).toBe(true);
   expect(results.reduce((n, x) => n + x.retries, 0)).toBeGreaterThanOrEqual(1);
+  console.log(`${tag}: 4 concurrent syncs, retries ${results.map((x) => x.retries).join('/')}, server restarts ${results.map((x) => x.server_restarts).join('/')}, ${results.map((x) => x.duration_ms).join('/')} ms`);
   for (let k = 0; k < 2; k++) for (const r of ws) await syncOnce(r);
   const want = ws.map((_, n) => `${tag} from ${n}`).sort();
   const root = await rootCommit(ws[0]!);
@@ -81,6 +82,22 @@ describe('a git repository as the remote', () => {
     const r = await ok(join(project, 'repo'), ['init', '--remote', 'git-origin', '--actor', 'origin-user', '--json']);
     expect(r.json).toMatchObject({ remote: `git+file://${bare}`, transport: 'git', published: true });
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toContain('refs/dolt/data');
+  });
+
+  it('the pre-push hook sends the issue database to the same git remote before the git push', async () => {
+    const bare = bareRepo('git-prepush');
+    const project = testDir('prepush');
+    git(project, 'clone', '-q', bare, 'repo');
+    const repo = join(project, 'repo');
+    await ok(repo, ['init', '--remote', 'git-origin', '--actor', 'pusher']);
+    await ok(repo, ['hooks', 'install']);
+    const made = (await ok(repo, ['create', 'written before a git push', '--json'])).json as { id: string };
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'with issues.jsonl');
+    // Only the git push: the hook syncs first, so the Dolt commit the git commit names is on the remote.
+    git(repo, 'push', '-q', 'origin', 'HEAD:main');
+    const reader = await workspace('prepush-reader', `git+file://${bare}`);
+    expect(((await ok(reader.dir, ['show', made.id, '--json'])).json as { title: string }).title).toBe('written before a git push');
   });
 
   it('claims: of three workspaces claiming at once exactly one wins, the others are told who', async () => {

@@ -22,7 +22,7 @@ const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lo
   const f = summarize(floor);
   const zero = summarize([0]);
   return {
-    issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
+    transport: 'server', issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
     phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero },
     ...(concurrent ? { concurrent: { workspaces: 4, rounds: 5, cycle: summarize(concurrent.cycle), retries: zero, total_retries: 3, lost: concurrent.lost } } : {}),
   };

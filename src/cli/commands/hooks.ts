@@ -20,10 +20,36 @@ import { isObject, readJsonFile } from '../../storage/dolt/json-file.js';
 
 interface HookState { jsonl_stamp: string | null; dolt_commit: string | null; dolt_dirty: boolean; db_hash?: string | undefined }
 
-async function workspaceAt(repoRoot: string): Promise<{ stateFile: string } | undefined> {
+async function workspaceAt(repoRoot: string): Promise<{ stateFile: string; root: string } | undefined> {
   const { findWorkspaceRoot, workspacePaths } = await import('../../storage/dolt/layout.js');
   const root = findWorkspaceRoot(repoRoot);
-  return root === undefined ? undefined : { stateFile: join(workspacePaths(root).dir, 'hooks-state.json') };
+  return root === undefined ? undefined : { stateFile: join(workspacePaths(root).dir, 'hooks-state.json'), root };
+}
+
+/**
+ * pre-push (git passes the remote's name and URL): when the workspace syncs
+ * through this same git remote (refs/dolt/data), a sync runs first, so no
+ * pushed commit (its issues.jsonl, its Grava-Dolt-Commit trailer) names a
+ * Dolt commit the remote lacks. A failed sync stops the git push.
+ */
+async function prePush(ws: { root: string }, args: readonly string[]): Promise<number> {
+  const url = args[1];
+  if (!url) return 0;
+  const { readConfig, workspacePaths } = await import('../../storage/dolt/layout.js');
+  const remote = readConfig(workspacePaths(ws.root)).remote;
+  if (!remote?.startsWith('git+')) return 0;
+  const { gitPlusUrl } = await import('../../transport/remote-url.js');
+  let pushedTo: string;
+  try { pushedTo = gitPlusUrl(url, ws.root); } catch { return 0; }
+  if (pushedTo.replace(/\/+$/, '') !== remote.replace(/\/+$/, '')) return 0;
+  try {
+    await call('sync', { force: true });
+    return 0;
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    warn('pre-push', `the issue database (refs/dolt/data) could not be pushed to ${args[0] ?? url} first (${err.code ?? 'error'}: ${err.message ?? String(e)}); the git push is stopped so that no pushed commit names a Dolt commit that remote lacks. Fix it, or push with GRAVA_SKIP_HOOKS=1`);
+    return 1;
+  }
 }
 
 function readState(file: string): HookState {
@@ -100,6 +126,7 @@ async function runHook(hook: string, args: readonly string[]): Promise<number> {
     }
     return 0;
   }
+  if (hook === 'pre-push') return prePush(ws, args);
   warn(hook, 'not a hook grava knows; nothing to do');
   return 0;
 }

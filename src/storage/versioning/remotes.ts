@@ -116,3 +116,4 @@ export async function publishDatabase(ws: Workspace, url: string, database: stri
     await admin.destroy();
   }
 }
+
