@@ -103,7 +103,7 @@ async function seededRemote(transport: BenchTransport, dir: string, issues: numb
     await r.server.stop();
     await r.close();
   }
-  return { url, user: undefined, stop: async () => undefined };
+  return { url, user: undefined, stop: () => Promise.resolve() };
 }
 
 
