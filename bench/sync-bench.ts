@@ -252,7 +252,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
 export function reportSync(r: SyncBenchResult): string {
   return [
     `sync over ${r.transport === 'server' ? 'a grava server' : r.transport === 'git' ? 'a git repository (git+file)' : 'a shared directory'}, typical workload (${r.issues} issues; 20 local + 20 remote changes; 3 same-cell conflicts)`,
-    `  clone of the central:   ${r.clone_ms} ms`,
+    `  clone:                  ${r.clone_ms} ms`,
     `  full cycle:             ${fmt(r.cycle)}`,
     ...Object.entries(r.phases).map(([k, s]) => `    ${k.padEnd(20)} ${fmt(s)}`),
     `  floor (raw procedures): ${fmt(r.floor)}`,
