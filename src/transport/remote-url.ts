@@ -53,6 +53,9 @@ export function parseRemoteUrl(text: string): RemoteUrl {
 /** Any remote grava syncs with. Throws GRAVA_E_INVALID naming the accepted forms. */
 export function parseRemote(text: string): Remote {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  if ((scheme === 'http' || scheme === 'https') && /\.git\/?$/.test(text.split(/[?#]/)[0] ?? '')) {
+    throw invalid(text, `that looks like a git repository; for the database on its refs/dolt/data use git+${text.replace(/\/\/[^/@\s]*@/, '//')}`);
+  }
   if (scheme === 'http' || scheme === 'https') return { transport: 'server', ...parseRemoteUrl(text) };
   let u: URL;
   try { u = new URL(text); } catch { throw invalid(text, `expected ${FORMS}`); }

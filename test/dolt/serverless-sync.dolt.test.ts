@@ -11,6 +11,7 @@ import { rows } from '../../src/storage/dolt/db.js';
 import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { syncOnce } from '../../src/transport/sync.js';
 import { cli, errorCode, ok, testDir } from '../helpers/workspace.js';
+import { dcli, dok, until } from '../helpers/daemon.js';
 
 const open: Replica[] = [];
 afterAll(async () => { for (const r of open) await r.close(); });
@@ -159,3 +160,30 @@ describe('a shared directory as the remote, and racing publishers', () => {
     expect((await rb.issues.list()).map((i) => i.title)).toContain('from a');
   });
 });
+
+describe('the daemon and the CLI over a shared directory', () => {
+  const roots: string[] = [];
+  afterAll(async () => { for (const r of roots) await dcli(r, ['daemon', 'stop']); });
+
+  it('a write in one workspace reaches the other through the daemons alone; doctor names the transport; claims have one winner', async () => {
+    const shared = `file://${join(testDir('shared-daemon'), 'db')}`;
+    const ws: string[] = [];
+    for (const name of ['dd-a', 'dd-b', 'dd-c']) {
+      const dir = testDir(name);
+      await dok(dir, ['init', '--remote', shared, '--actor', name]);
+      for (const [k, v] of [['sync.debounce_ms', '100'], ['sync.pull_interval_ms', '300']] as const) await dok(dir, ['config', 'set', k, v]);
+      roots.push(dir);
+      ws.push(dir);
+    }
+    const made = (await dok(ws[0]!, ['create', 'through the directory', '--json'])).json as { id: string };
+    // No sync command anywhere: A's daemon pushes after its debounce, B's pulls on its interval.
+    await until('B to receive the write', async () => ((await dcli(ws[1]!, ['show', made.id, '--json'])).code === 0 ? true : undefined));
+    const doctor = (await dok(ws[1]!, ['doctor', '--json'])).json as { central: { transport: string; reachable: boolean } };
+    expect(doctor.central).toMatchObject({ transport: 'dir', reachable: true });
+    await until('C to receive the write', async () => ((await dcli(ws[2]!, ['show', made.id, '--json'])).code === 0 ? true : undefined));
+    const results = await Promise.all(ws.map((d) => dcli(d, ['update', made.id, '--claim', '--json'])));
+    expect(results.filter((x) => x.code === 0)).toHaveLength(1);
+    for (const x of results.filter((y) => y.code !== 0)) expect(errorCode(x), x.stderr).toBe('GRAVA_E_CONFLICT');
+  });
+});
+

@@ -143,3 +143,23 @@ describe('sql-server config', () => {
     expect(text).not.toContain('pw');
   });
 });
+
+describe('remotes of every transport', () => {
+  it('are told apart, and credentials are refused without being echoed', async () => {
+    const { parseRemote, gitPlusUrl } = await import('../../src/transport/remote-url.js');
+    expect(parseRemote('http://127.0.0.1:50051/grava')).toMatchObject({ transport: 'server', port: 50051 });
+    expect(parseRemote('git+ssh://git@github.com/o/r.git')).toEqual({ transport: 'git', url: 'git+ssh://git@github.com/o/r.git', hosted: true });
+    expect(parseRemote('git+file:///srv/r.git')).toEqual({ transport: 'git', url: 'git+file:///srv/r.git', hosted: false });
+    expect(parseRemote('file:///srv/shared/')).toEqual({ transport: 'dir', url: 'file:///srv/shared', path: '/srv/shared' });
+    for (const bad of ['git+https://u:tok3n@h/o/r.git', 'git+https://tok3n@h/o/r.git', 'git+ssh://git:tok3n@h/o/r.git', 'file://host/x', 'file:///', 'ftp://h/x', 'git+file://h/x', 'https://github.com/o/r.git', 'nonsense']) {
+      let err: { code?: string; message?: string } | undefined;
+      try { parseRemote(bad); } catch (e) { err = e as typeof err; }
+      expect(err?.code, bad).toBe('GRAVA_E_INVALID');
+      expect(err?.message).not.toContain('tok3n');
+    }
+    expect(gitPlusUrl('git@github.com:o/r.git', '/w')).toBe('git+ssh://git@github.com/./o/r.git');
+    expect(gitPlusUrl('https://github.com/o/r.git', '/w')).toBe('git+https://github.com/o/r.git');
+    expect(gitPlusUrl('../origin.git', '/w/repo')).toBe('git+file:///w/origin.git');
+    expect(gitPlusUrl('/srv/origin.git', '/w')).toBe('git+file:///srv/origin.git');
+  });
+});
