@@ -105,6 +105,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let readRaces = 0;
+  let lastHead: string | undefined;
   let serverRestarts = 0;
   let retries = 0;
   let pulled = 0;
@@ -122,6 +123,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
+    let after = h;
     if (h.remote !== h.local) {
       const incoming = await commitsAhead(db, 'origin/main', 'main');
       if (incoming > 0) {
@@ -134,6 +136,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
         // The clock observes every stamp the pull brought (merged, fast-forwarded or conflicting), not
         // only conflicting cells; a stamp beyond now + maxDrift is clamped, counted and its actor named.
         const merged = await heads(db);
+        after = merged;
         const pulledStamps = [
           ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
           ...(h.local !== null && merged.local !== null ? await stampsBetween(db, TABLES, h.local, merged.local) : []),
@@ -144,9 +147,10 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
         repairs.push(...m.repairs);
       }
     }
-    const after = await heads(db);
+    // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
     const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
     if (outgoing > 0) await timed('push_ms', () => pushRemote(db, user));
+    lastHead = after.local;
     return outgoing;
   };
   for (;;) {
@@ -185,7 +189,8 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       await replica.issues.note(l.id, 'claim_lost', { holder: l.holder, actor: replica.config.actor });
     }
     if (clamped > 0) await replica.issues.note(null, 'clock_skew_observed', { clamped, actors: [...skewed].sort(), max_drift_ms: DEFAULT_MAX_DRIFT_MS });
-    const head = (await heads(db)).local;
+    // A push does not move main; a merge during this attempt is already in lastHead.
+    const head = lastHead ?? (await heads(db)).local;
     return {
       duration_ms: now() - started,
       phases,

@@ -96,12 +96,19 @@ export async function changedKeys(db: Db | Tx, spec: TableSpec, from: string, to
  * observe. Columns a side's schema lacks are skipped (`SELECT *`).
  */
 export async function stampsBetween(db: Db | Tx, specs: readonly TableSpec[], from: string, to: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const spec of specs) {
+  const read = async (spec: TableSpec): Promise<string[]> => {
     const clocks = spec.appendOnly ? (spec.name === 'events' ? ['at'] : []) : spec.clocked.map((c) => `${c}_clk`);
-    if (clocks.length === 0) continue;
+    if (clocks.length === 0) return [];
     const r = await rows<Record<string, CellValue>>(db, `SELECT * FROM dolt_diff(?, ?, ?) WHERE diff_type <> 'removed'`, [from, to, spec.name]);
+    const out: string[] = [];
     for (const row of r) for (const c of clocks) { const v = row[`to_${c}`]; if (typeof v === 'string') out.push(v); }
+    return out;
+  };
+  // On a pool the tables are read side by side; a transaction has one connection, so one after another.
+  if ('isTransaction' in db && db.isTransaction) {
+    const out: string[] = [];
+    for (const spec of specs) out.push(...(await read(spec)));
+    return out;
   }
-  return out;
+  return (await Promise.all(specs.map(read))).flat();
 }

@@ -14,8 +14,20 @@ export type Repair =
   /** Two different issues under issue_id; the one created second now lives at new_id. */
   | { readonly kind: 'id_collision'; readonly issue_id: string; readonly new_id: string };
 
-/** Breaks every cycle of blocking dependencies the merge made, by the creation-order rule of merge/invariants.ts. */
-export async function repairDependencyCycles(tx: Tx, clock: Clock): Promise<Repair[]> {
+/** The state of the dependencies table in the transaction's working set (DOLT_HASHOF_TABLE, under 1 ms). */
+export async function dependenciesHash(tx: Tx): Promise<string> {
+  return (await rows<{ h: string }>(tx, "SELECT DOLT_HASHOF_TABLE('dependencies') AS h"))[0]?.h ?? '';
+}
+
+/**
+ * Breaks every cycle of blocking dependencies the merge made, by the
+ * creation-order rule of merge/invariants.ts. `before` is the table's hash
+ * before the merge: HEAD holds no cycle (every merge repairs, every command
+ * checks), so a merge that left the table as it was cannot have made one and
+ * the edges are not read at all.
+ */
+export async function repairDependencyCycles(tx: Tx, clock: Clock, before?: string): Promise<Repair[]> {
+  if (before !== undefined && before === (await dependenciesHash(tx))) return [];
   const edges = await rows<{ issue_id: string; depends_on: string; created_at: string; deleted_clk: string | null }>(tx,
     "SELECT issue_id, depends_on, created_at, deleted_clk FROM dependencies WHERE deleted = 0 AND type = 'blocks'");
   const breakers = cycleBreakers(edges.map((x) => ({ from: x.issue_id, to: x.depends_on, createdAt: String(x.created_at) })));

@@ -9,7 +9,7 @@ import type { Clock } from '../issues/clock-store.js';
 import { deleteRows, readConflicts, upsertRows } from './conflict-rows.js';
 import { commitTx, exec, rows, type Db, type Tx } from '../dolt/db.js';
 import { insertEvents } from '../issues/events.js';
-import { repairDependencyCycles, type Repair } from './invariant-repair.js';
+import { dependenciesHash, repairDependencyCycles, type Repair } from './invariant-repair.js';
 import { splitIdCollisions, type Collision, type Split } from './id-collision.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
@@ -152,6 +152,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
       if (opts.commitPendingAs === undefined) throw new GravaError('GRAVA_E_MERGE', 'the working set has uncommitted changes; commit them before merging');
       await exec(tx, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [opts.commitPendingAs, authorOf(opts.clock.actor)]);
     }
+    const depsBefore = await dependenciesHash(tx);
     await exec(tx, 'SET @@dolt_allow_commit_conflicts = 1');
     const m = (await rows<{ hash: string; fast_forward: number; conflicts: number; message: string }>(tx, "CALL DOLT_MERGE('--no-commit', ?)", [ref]))[0];
     if (!m) throw new GravaError('GRAVA_E_MERGE', `DOLT_MERGE(${ref}) returned nothing`);
@@ -177,7 +178,7 @@ export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise
     const violations = await resolveViolations(tx, opts.clock);
     const repairs: Repair[] = [
       ...splits.map((x): Repair => ({ kind: 'id_collision', issue_id: x.id, new_id: x.new_id })),
-      ...(await repairDependencyCycles(tx, opts.clock)),
+      ...(await repairDependencyCycles(tx, opts.clock, depsBefore)),
     ];
     if (opts.recordEvents !== false) await recordDecisions(tx, decisions, opts.clock, collisions.map((c, i) => ({ ...c, ...splits[i]! })));
     const conflictCells = decisions.reduce((n, d) => n + d.cells.filter((c) => c.conflicting).length, 0);

@@ -8,8 +8,10 @@ export interface Heads {
 }
 
 export async function heads(db: Db, branch = 'main', remote = 'origin'): Promise<Heads> {
-  const r = await rows<{ name: string; hash: string }>(db, 'SELECT name, hash FROM dolt_remote_branches WHERE name = ?', [`remotes/${remote}/${branch}`]);
-  const local = await rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [branch]);
+  const [r, local] = await Promise.all([
+    rows<{ name: string; hash: string }>(db, 'SELECT name, hash FROM dolt_remote_branches WHERE name = ?', [`remotes/${remote}/${branch}`]),
+    rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [branch]),
+  ]);
   return { local: local[0]?.hash ?? '', remote: r[0]?.hash ?? null };
 }
 
