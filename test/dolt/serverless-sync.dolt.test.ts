@@ -85,7 +85,7 @@ describe('a git repository as the remote', () => {
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toContain('refs/dolt/data');
   });
 
-  it('the pre-push hook sends the issue database to the same git remote before the git push', async () => {
+  it('the pre-push hook sends the issue database to the same git remote before the git push, and stops the push when it cannot; merge-inspect --fetch works over git', async () => {
     const bare = bareRepo('git-prepush');
     const project = testDir('prepush');
     git(project, 'clone', '-q', bare, 'repo');
@@ -99,6 +99,22 @@ describe('a git repository as the remote', () => {
     git(repo, 'push', '-q', 'origin', 'HEAD:main');
     const reader = await workspace('prepush-reader', `git+file://${bare}`);
     expect(((await ok(reader.dir, ['show', made.id, '--json'])).json as { title: string }).title).toBe('written before a git push');
+    // merge-inspect --fetch works over the git remote too (nothing to merge here: an empty preview).
+    const preview = await ok(reader.dir, ['merge-inspect', '--fetch', '--json']);
+    expect(preview.json).toBeDefined();
+    // When the issue database cannot be sent first, the git push is stopped and says why.
+    await ok(repo, ['update', made.id, '--priority', '0']);
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'second');
+    const mainBefore = git(bare, 'rev-parse', 'refs/heads/main');
+    // refs/dolt/data now names a plain blob: Dolt cannot read it, git can still push branches.
+    const junk = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: bare, input: 'not a database', encoding: 'utf8' }).trim();
+    git(bare, 'update-ref', 'refs/dolt/data', junk);
+    let failed: { status?: number; stderr?: string } | undefined;
+    try { git(repo, 'push', '-q', 'origin', 'HEAD:main'); } catch (e) { failed = e as typeof failed; }
+    expect(failed).toBeDefined();
+    expect(failed?.status).not.toBe(0);
+    expect(String(failed?.stderr)).toMatch(/git push is stopped/);
+    expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(mainBefore);
   });
 
   it('claims: of three workspaces claiming at once exactly one wins, the others are told who', async () => {

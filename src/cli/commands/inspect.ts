@@ -18,7 +18,7 @@ export function registerInspect(program: Command): void {
   program
     .command('merge-inspect')
     .description('explain a merge cell by cell: a preview of merging REF into HEAD, or a past merge commit')
-    .option('--fetch', 'fetch from the central server first')
+    .option('--fetch', 'fetch from the remote first (a grava server, a git repository or a shared directory)')
     .option('--ref <ref>', 'what to merge into HEAD', 'origin/main')
     .option('--commit <hash>', 'explain this past merge commit instead')
     .option('--table <table>', 'only this table (issues, dependencies, labels, comments, events)')
