@@ -2,24 +2,16 @@
 // (MERGE_SPEC §14), across real workspaces and a real central.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openReplica, type Replica } from '../../src/storage/replica.js';
+import type { Replica } from '../../src/storage/replica.js';
 import { rows } from '../../src/storage/dolt/db.js';
-import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { syncOnce } from '../../src/transport/sync.js';
-import { startCentral, type Central } from '../helpers/central.js';
-import { ok, testDir } from '../helpers/workspace.js';
+import { centralReplica, startCentral, type Central } from '../helpers/central.js';
 import { splitId } from '../../src/storage/issues/ids.js';
 
 let central: Central;
 const open: Replica[] = [];
 
-async function workspace(name: string): Promise<Replica> {
-  const dir = testDir(name);
-  await ok(dir, ['init', '--remote', central.url, '--actor', name], central.env);
-  const r = await openReplica(workspacePaths(dir));
-  open.push(r);
-  return r;
-}
+const workspace = (name: string): Promise<Replica> => centralReplica(central, name, open);
 
 const liveBlocks = async (r: Replica, ids: readonly string[]): Promise<string[]> =>
   (await rows<{ e: string }>(r.db, `SELECT CONCAT(issue_id, '>', depends_on) AS e FROM dependencies WHERE deleted = 0 AND type = 'blocks' AND issue_id IN (${ids.map(() => '?').join(', ')}) ORDER BY e`, ids)).map((x) => x.e);

@@ -2,25 +2,18 @@
 // central server. Replay a failing random script with GRAVA_SYNC_SEED.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openReplica, type Replica } from '../../src/storage/replica.js';
+import type { Replica } from '../../src/storage/replica.js';
 import { commitTx, rows, storageError } from '../../src/storage/dolt/db.js';
 import { isLocalContention } from '../../src/storage/dolt/contention.js';
-import { workspacePaths } from '../../src/storage/dolt/layout.js';
 import { syncOnce } from '../../src/transport/sync.js';
-import { startCentral, type Central } from '../helpers/central.js';
-import { ok, testDir } from '../helpers/workspace.js';
+import { centralReplica, startCentral, type Central } from '../helpers/central.js';
+import { ok } from '../helpers/workspace.js';
 import { prng } from '../helpers/prng.js';
 
 let central: Central;
 const open: Replica[] = [];
 
-async function workspace(name: string): Promise<Replica> {
-  const dir = testDir(name);
-  await ok(dir, ['init', '--remote', central.url, '--actor', name], central.env);
-  const r = await openReplica(workspacePaths(dir));
-  open.push(r);
-  return r;
-}
+const workspace = (name: string): Promise<Replica> => centralReplica(central, name, open);
 
 
 async function snapshot(r: Replica): Promise<string> {
