@@ -16,8 +16,8 @@ import { findDolt } from '../storage/dolt/dolt-binary.js';
 import { DoltServer, type DoltServerOptions, type ConnectionTarget } from '../storage/dolt/dolt-server.js';
 import { ensurePrivateDir, generateSecret, writeFileAtomic } from '../storage/dolt/layout.js';
 import { doltConfigText, remoteUrl, resolveSettings, type NewSettings, type ServerSettings, type Tunables } from './config.js';
-import { centralPaths, MANIFEST_FILE, type CentralPaths } from './paths.js';
-import { ROOT_PASSWORD_ENV, writeSettings } from './settings.js';
+import { centralPaths, MANIFEST_FILE, SETTINGS_FILE, type CentralPaths } from './paths.js';
+import { envSecret, ROOT_PASSWORD_ENV, writeSettings } from './settings.js';
 import { isObject, readJsonOrThrow } from '../storage/dolt/json-file.js';
 
 export const COMMITTER = 'grava-server';
@@ -38,6 +38,7 @@ export function centralDoltServer(paths: CentralPaths, settings: NewSettings, do
     configPath: paths.doltConfig,
     statePath: paths.doltState,
     logPath: paths.doltLog,
+    ...(settings.doltLog === 'stderr' ? { logTo: 'stderr' as const } : {}),
     lockPath: paths.doltLock,
     socket: paths.socket,
     host: o.bootstrap ? '127.0.0.1' : settings.host,
@@ -60,15 +61,15 @@ interface Credentials {
 }
 
 function credentials(env: Env): Credentials {
-  const syncUser = env.GRAVA_REMOTE_USER;
-  const syncPassword = env.GRAVA_REMOTE_PASSWORD;
-  if (!syncUser || !syncPassword) throw new GravaError('GRAVA_E_AUTH', 'set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD: the sync user that workspaces clone, fetch and push as');
+  const syncUser = envSecret(env, 'GRAVA_REMOTE_USER');
+  const syncPassword = envSecret(env, 'GRAVA_REMOTE_PASSWORD');
+  if (!syncUser || !syncPassword) throw new GravaError('GRAVA_E_AUTH', 'set GRAVA_REMOTE_USER and GRAVA_REMOTE_PASSWORD (or their _FILE variants): the sync user that workspaces clone, fetch and push as');
   if (!validUserName(syncUser)) throw new GravaError('GRAVA_E_INVALID', `GRAVA_REMOTE_USER ${JSON.stringify(syncUser)} is not a valid user name; use 1-32 letters, digits, '.', '_' or '-' (not root)`);
-  const readonlyUser = env.GRAVA_SERVER_READONLY_USER;
-  const readonlyPassword = env.GRAVA_SERVER_READONLY_PASSWORD;
+  const readonlyUser = envSecret(env, 'GRAVA_SERVER_READONLY_USER');
+  const readonlyPassword = envSecret(env, 'GRAVA_SERVER_READONLY_PASSWORD');
   if (Boolean(readonlyUser) !== Boolean(readonlyPassword)) throw new GravaError('GRAVA_E_AUTH', 'set both GRAVA_SERVER_READONLY_USER and GRAVA_SERVER_READONLY_PASSWORD, or neither');
   if (readonlyUser && (!validUserName(readonlyUser) || readonlyUser === syncUser)) throw new GravaError('GRAVA_E_INVALID', `GRAVA_SERVER_READONLY_USER ${JSON.stringify(readonlyUser)} is not a valid user name distinct from the sync user`);
-  const fromEnv = env[ROOT_PASSWORD_ENV];
+  const fromEnv = envSecret(env, ROOT_PASSWORD_ENV);
   return {
     rootPassword: fromEnv || generateSecret(),
     rootPasswordSource: fromEnv ? 'env' : 'file',
@@ -78,13 +79,19 @@ function credentials(env: Env): Credentials {
   };
 }
 
+// A fresh ext4 volume (a Kubernetes volume claim, a disk mounted at /data) holds lost+found.
+const VOLUME_ENTRIES = new Set(['lost+found']);
+
+/** The entries of an existing data dir that grava did not put there and must not touch. */
+function foreignEntries(dir: string): string[] {
+  try { return readdirSync(dir).filter((e) => !VOLUME_ENTRIES.has(e)); } catch (e) { throw new GravaError('GRAVA_E_SERVER_EXISTS', `${dir} exists and is not a usable directory: ${(e as Error).message}`); }
+}
+
 /** A data dir may be created, or be an existing empty directory; anything else is refused before a byte is written. */
 function claimDataDir(paths: CentralPaths): { existed: boolean } {
   if (!existsSync(paths.dir)) return { existed: false };
   if (existsSync(paths.settings)) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} already holds a grava server (${paths.settings}); nothing was changed`);
-  let entries: string[];
-  try { entries = readdirSync(paths.dir); } catch (e) { throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} exists and is not a usable directory: ${(e as Error).message}`); }
-  if (entries.length > 0) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} exists and is not empty; choose a new data dir`);
+  if (foreignEntries(paths.dir).length > 0) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} exists and is not empty (and holds no ${SETTINGS_FILE}); choose a new data dir, or empty this one if a first init was interrupted`);
   return { existed: true };
 }
 
@@ -93,7 +100,17 @@ function removeDataDir(paths: CentralPaths, existed: boolean): void {
     rmSync(paths.dir, { recursive: true, force: true });
     return;
   }
-  for (const e of readdirSync(paths.dir)) rmSync(join(paths.dir, e), { recursive: true, force: true });
+  for (const e of foreignEntries(paths.dir)) rmSync(join(paths.dir, e), { recursive: true, force: true });
+}
+
+/** 0700 on the data dir. A volume's mount point may belong to root with the pod's fsGroup (Kubernetes), so the
+ *  owner-only chmod can be refused there; everything grava creates inside is 0700/0600 regardless. */
+function makePrivate(dir: string, existed: boolean): void {
+  try {
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    if (!existed || (e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+  }
 }
 
 export interface CreatedServer {
@@ -122,7 +139,7 @@ async function bootstrap(
   const { existed } = claimDataDir(paths);
   const dolt = await findDolt();
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  chmodSync(paths.dir, 0o700);
+  makePrivate(paths.dir, existed);
   let server: DoltServer | undefined;
   try {
     for (const d of [paths.dataDir, paths.doltHome, paths.backups, paths.noFileAccess]) ensurePrivateDir(d);

@@ -23,6 +23,8 @@ export interface ServerSettings {
   readonly minFreeBytes: number;
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** Where Dolt's own log goes: server.log in the data dir, or the supervisor's stderr (containers). Absent: file. */
+  readonly doltLog?: DoltLogTarget;
   readonly syncUser: string;
   readonly readonlyUser?: string;
   readonly rootPasswordSource: 'env' | 'file';
@@ -44,7 +46,10 @@ export interface Tunables {
   minFreeBytes: number;
   tlsCert: string;
   tlsKey: string;
+  doltLog: DoltLogTarget;
 }
+
+export type DoltLogTarget = 'file' | 'stderr';
 
 export type Scope = 'init' | 'start' | 'restore' | 'backup';
 
@@ -87,27 +92,34 @@ function path(what: string): (raw: string) => Parsed<string> {
   return (raw) => (raw.startsWith('/') ? { value: raw } : { error: `${what} must be an absolute path` });
 }
 
+function doltLog(raw: string): Parsed<DoltLogTarget> {
+  return raw === 'file' || raw === 'stderr' ? { value: raw } : { error: `dolt log must be file or stderr, not ${JSON.stringify(raw)}` };
+}
+
 function megabytes(raw: string): Parsed<number> {
   const r = int(0, 1_000_000_000, 'minimum free disk (MB)')(raw);
   return 'value' in r ? { value: r.value * 1024 * 1024 } : r;
 }
 
-const SETUP: readonly Scope[] = ['init', 'restore'];
+// Every setting can be given again to `start`, which records the new value
+// (a container passes the same GRAVA_SERVER_* variables on every start).
+// The database's name is fixed at init: start only checks it.
 const RUN: readonly Scope[] = ['init', 'restore', 'start'];
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { key: 'database', flag: '--database', argName: 'name', env: 'GRAVA_SERVER_DATABASE', description: 'the database workspaces clone', defaultText: 'grava', scopes: SETUP, parse: database },
-  { key: 'host', flag: '--host', argName: 'ip', env: 'GRAVA_SERVER_HOST', description: 'address the SQL and HTTP ports bind to (the remotesapi port always binds all interfaces)', defaultText: '127.0.0.1', scopes: SETUP, parse: host },
-  { key: 'port', flag: '--port', argName: 'port', env: 'GRAVA_SERVER_PORT', description: 'SQL (MySQL protocol) port', defaultText: '3306', scopes: SETUP, parse: port('port') },
-  { key: 'remotesapiPort', flag: '--remotesapi-port', argName: 'port', env: 'GRAVA_SERVER_REMOTESAPI_PORT', description: 'Dolt remotesapi port workspaces clone, fetch and push through', defaultText: '50051', scopes: SETUP, parse: port('remotesapi port') },
-  { key: 'httpPort', flag: '--http-port', argName: 'port', env: 'GRAVA_SERVER_HTTP_PORT', description: 'HTTP port of /healthz, /readyz and /metrics', defaultText: '50080', scopes: SETUP, parse: port('http port') },
-  { key: 'metricsPort', flag: '--metrics-port', argName: 'port', env: 'GRAVA_SERVER_METRICS_PORT', description: "loopback port of Dolt's own Prometheus metrics (also appended to /metrics)", defaultText: 'http port + 1', scopes: SETUP, parse: port('metrics port') },
-  { key: 'maxConnections', flag: '--max-connections', argName: 'n', env: 'GRAVA_SERVER_MAX_CONNECTIONS', description: 'SQL connection limit', defaultText: '200', scopes: SETUP, parse: int(1, 100_000, 'max connections') },
+  { key: 'database', flag: '--database', argName: 'name', env: 'GRAVA_SERVER_DATABASE', description: 'the database workspaces clone', defaultText: 'grava', scopes: RUN, parse: database },
+  { key: 'host', flag: '--host', argName: 'ip', env: 'GRAVA_SERVER_HOST', description: 'address the SQL and HTTP ports bind to (the remotesapi port always binds all interfaces)', defaultText: '127.0.0.1', scopes: RUN, parse: host },
+  { key: 'port', flag: '--port', argName: 'port', env: 'GRAVA_SERVER_PORT', description: 'SQL (MySQL protocol) port', defaultText: '3306', scopes: RUN, parse: port('port') },
+  { key: 'remotesapiPort', flag: '--remotesapi-port', argName: 'port', env: 'GRAVA_SERVER_REMOTESAPI_PORT', description: 'Dolt remotesapi port workspaces clone, fetch and push through', defaultText: '50051', scopes: RUN, parse: port('remotesapi port') },
+  { key: 'httpPort', flag: '--http-port', argName: 'port', env: 'GRAVA_SERVER_HTTP_PORT', description: 'HTTP port of /healthz, /readyz and /metrics', defaultText: '50080', scopes: RUN, parse: port('http port') },
+  { key: 'metricsPort', flag: '--metrics-port', argName: 'port', env: 'GRAVA_SERVER_METRICS_PORT', description: "loopback port of Dolt's own Prometheus metrics (also appended to /metrics)", defaultText: 'http port + 1', scopes: RUN, parse: port('metrics port') },
+  { key: 'maxConnections', flag: '--max-connections', argName: 'n', env: 'GRAVA_SERVER_MAX_CONNECTIONS', description: 'SQL connection limit', defaultText: '200', scopes: RUN, parse: int(1, 100_000, 'max connections') },
   { key: 'backupIntervalSeconds', flag: '--backup-interval', argName: 'seconds', env: 'GRAVA_SERVER_BACKUP_INTERVAL', description: 'seconds between automatic backups while the server runs; 0 disables them', defaultText: '3600', scopes: RUN, parse: int(0, 31_536_000, 'backup interval') },
   { key: 'backupKeep', flag: '--backup-keep', argName: 'n', env: 'GRAVA_SERVER_BACKUP_KEEP', description: 'backups kept in the data dir (older ones are deleted)', defaultText: '24', scopes: [...RUN, 'backup'], parse: int(1, 100_000, 'backups kept') },
-  { key: 'minFreeBytes', flag: '--min-free-mb', argName: 'mb', env: 'GRAVA_SERVER_MIN_FREE_MB', description: 'free disk below which /readyz fails', defaultText: '512', scopes: SETUP, parse: megabytes },
-  { key: 'tlsCert', flag: '--tls-cert', argName: 'file', env: 'GRAVA_SERVER_TLS_CERT', description: 'PEM certificate: TLS on the SQL port and https on the remotesapi port', scopes: SETUP, parse: path('tls cert') },
-  { key: 'tlsKey', flag: '--tls-key', argName: 'file', env: 'GRAVA_SERVER_TLS_KEY', description: 'PEM private key for --tls-cert', scopes: SETUP, parse: path('tls key') },
+  { key: 'minFreeBytes', flag: '--min-free-mb', argName: 'mb', env: 'GRAVA_SERVER_MIN_FREE_MB', description: 'free disk below which /readyz fails', defaultText: '512', scopes: RUN, parse: megabytes },
+  { key: 'tlsCert', flag: '--tls-cert', argName: 'file', env: 'GRAVA_SERVER_TLS_CERT', description: 'PEM certificate: TLS on the SQL port and https on the remotesapi port', scopes: RUN, parse: path('tls cert') },
+  { key: 'tlsKey', flag: '--tls-key', argName: 'file', env: 'GRAVA_SERVER_TLS_KEY', description: 'PEM private key for --tls-cert', scopes: RUN, parse: path('tls key') },
+  { key: 'doltLog', flag: '--dolt-log', argName: 'file|stderr', env: 'GRAVA_SERVER_DOLT_LOG', description: "where Dolt's own JSON log goes: server.log in the data dir, or the supervisor's stderr (containers)", defaultText: 'file', scopes: RUN, parse: doltLog },
 ];
 
 export const DEFAULTS = {
@@ -158,14 +170,47 @@ export function resolveSettings(values: Partial<Tunables>): { settings: NewSetti
     port: values.port ?? DEFAULTS.port,
     remotesapiPort: values.remotesapiPort ?? DEFAULTS.remotesapiPort,
     httpPort,
-    metricsPort: values.metricsPort ?? (httpPort < 65535 ? httpPort + 1 : httpPort - 1),
+    metricsPort: values.metricsPort ?? derivedMetricsPort(httpPort),
     maxConnections: values.maxConnections ?? DEFAULTS.maxConnections,
     backupIntervalSeconds: values.backupIntervalSeconds ?? DEFAULTS.backupIntervalSeconds,
     backupKeep: values.backupKeep ?? DEFAULTS.backupKeep,
     minFreeBytes: values.minFreeBytes ?? DEFAULTS.minFreeBytes,
     ...(values.tlsCert ? { tlsCert: values.tlsCert } : {}),
     ...(values.tlsKey ? { tlsKey: values.tlsKey } : {}),
+    ...(values.doltLog && values.doltLog !== 'file' ? { doltLog: values.doltLog } : {}),
   };
+  return { settings, errors: settingsErrors(settings) };
+}
+
+/** Settings for a start: the recorded ones with the values given to this start in their place.
+ *  The metrics port follows a new HTTP port when it was the derived one. The database is fixed at init. */
+export function startSettings<S extends NewSettings>(recorded: S, values: Partial<Tunables>): { settings: S; errors: string[]; changed: string[] } {
+  const errors: string[] = [];
+  if (values.database !== undefined && values.database !== recorded.database) {
+    errors.push(`--database: this data dir serves database ${JSON.stringify(recorded.database)}, fixed at init; ${JSON.stringify(values.database)} cannot replace it`);
+  }
+  const { doltLog, tlsCert, tlsKey, ...rest } = values;
+  const next: Record<string, unknown> = { ...recorded, ...rest, database: recorded.database };
+  if (values.httpPort !== undefined && values.metricsPort === undefined && recorded.metricsPort === derivedMetricsPort(recorded.httpPort)) {
+    next.metricsPort = derivedMetricsPort(values.httpPort);
+  }
+  if (tlsCert !== undefined) next.tlsCert = tlsCert;
+  if (tlsKey !== undefined) next.tlsKey = tlsKey;
+  if (doltLog !== undefined) {
+    if (doltLog === 'file') delete next.doltLog;
+    else next.doltLog = doltLog;
+  }
+  const settings = next as S;
+  const changed = Object.keys(next).filter((k) => JSON.stringify(next[k]) !== JSON.stringify((recorded as Record<string, unknown>)[k]));
+  return { settings, errors: [...errors, ...settingsErrors(settings)], changed };
+}
+
+function derivedMetricsPort(httpPort: number): number {
+  return httpPort < 65535 ? httpPort + 1 : httpPort - 1;
+}
+
+/** Problems no flag alone shows: two listeners on one port, half a TLS pair. */
+export function settingsErrors(settings: NewSettings): string[] {
   const errors: string[] = [];
   const ports = [['--port', settings.port], ['--remotesapi-port', settings.remotesapiPort], ['--http-port', settings.httpPort], ['--metrics-port', settings.metricsPort]] as const;
   for (let i = 0; i < ports.length; i++) {
@@ -176,7 +221,7 @@ export function resolveSettings(values: Partial<Tunables>): { settings: NewSetti
     }
   }
   if (Boolean(settings.tlsCert) !== Boolean(settings.tlsKey)) errors.push('--tls-cert and --tls-key go together');
-  return { settings, errors };
+  return errors;
 }
 
 /** The host a local client dials to reach a listener bound to `host`. */

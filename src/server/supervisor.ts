@@ -18,13 +18,13 @@ import { commandLine, isAlive, terminate } from '../storage/dolt/process-util.js
 import { writeFileAtomic } from '../storage/dolt/layout.js';
 import { readBackupState, runBackup } from './backup.js';
 import { centralDoltServer } from './central.js';
-import type { ServerSettings } from './config.js';
+import { startSettings, type ServerSettings, type Tunables } from './config.js';
 import { buildHttpApp } from './http.js';
 import type { Log } from './log.js';
 import { centralMetricFamilies, renderMetrics } from './metrics.js';
 import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
-import { readSettings, rootPassword } from './settings.js';
+import { readSettings, rootPassword, writeSettings } from './settings.js';
 import { isObject, readJsonFile } from '../storage/dolt/json-file.js';
 
 export interface SupervisorState {
@@ -346,10 +346,10 @@ export class Supervisor {
 }
 
 /** Runs a supervisor for the data dir until it is stopped (SIGINT, SIGTERM, SIGHUP). One per data dir (supervisor.lock).
- *  `onReady` runs once it serves. Whatever happens, Dolt is stopped before this returns. */
-export async function superviseLocked(o: SupervisorOptions, onReady: (s: Supervisor) => void | Promise<void>): Promise<void> {
-  await withFileLock(o.paths.supervisorLock, async () => {
-    const s = new Supervisor(o);
+ *  `options` is called once the lock is held. `onReady` runs once it serves. Whatever happens, Dolt is stopped before this returns. */
+export async function superviseLocked(paths: CentralPaths, options: () => SupervisorOptions, onReady: (s: Supervisor) => void | Promise<void>): Promise<void> {
+  await withFileLock(paths.supervisorLock, async () => {
+    const s = new Supervisor(options());
     const stop = (): void => { void s.stop(); };
     const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
     for (const sig of signals) process.on(sig, stop);
@@ -362,32 +362,41 @@ export async function superviseLocked(o: SupervisorOptions, onReady: (s: Supervi
       for (const sig of signals) process.removeListener(sig, stop);
     }
   }, 2_000).catch((e: unknown) => {
-    if (e instanceof GravaError && e.code === 'GRAVA_E_LOCKED') throw new GravaError('GRAVA_E_LOCKED', `a supervisor already runs for ${o.paths.dir}: ${e.message}`);
+    if (e instanceof GravaError && e.code === 'GRAVA_E_LOCKED') throw new GravaError('GRAVA_E_LOCKED', `a supervisor already runs for ${paths.dir}: ${e.message}`);
     throw e;
   });
 }
 
 export interface ServeOptions {
   readonly paths: CentralPaths;
-  readonly backupIntervalSeconds?: number;
-  readonly backupKeep?: number;
+  /** Settings given to this start (flags, GRAVA_SERVER_* variables): they replace the recorded ones, and are recorded. */
+  readonly values?: Partial<Tunables>;
   readonly log: Log;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** `grava server start` in the foreground: supervise until SIGINT/SIGTERM. */
 export async function serve(o: ServeOptions, onReady: (s: Supervisor) => void | Promise<void>): Promise<void> {
-  const settings = readSettings(o.paths);
+  readSettings(o.paths); // a missing or unreadable data dir is reported before anything else
   const password = rootPassword(o.paths, o.env ?? process.env);
   const dolt = await findDolt();
-  if (dolt.version !== settings.doltVersion) o.log.warn('Dolt version differs from the one this data dir was created with; keep workspaces on the same version', { dolt_version: dolt.version, created_with: settings.doltVersion });
-  await superviseLocked({
-    paths: o.paths,
-    settings,
-    doltPath: dolt.path,
-    rootPassword: password,
-    backupIntervalSeconds: o.backupIntervalSeconds ?? settings.backupIntervalSeconds,
-    backupKeep: o.backupKeep ?? settings.backupKeep,
-    log: o.log,
+  await superviseLocked(o.paths, () => {
+    const recorded = readSettings(o.paths);
+    const { settings, errors, changed } = startSettings(recorded, o.values ?? {});
+    if (errors.length > 0) throw new GravaError('GRAVA_E_USAGE', errors.join('; '));
+    if (changed.length > 0) {
+      writeSettings(o.paths, settings);
+      o.log.info('settings given to this start recorded', { changed: changed.join(',') });
+    }
+    if (dolt.version !== settings.doltVersion) o.log.warn('Dolt version differs from the one this data dir was created with; keep workspaces on the same version', { dolt_version: dolt.version, created_with: settings.doltVersion });
+    return {
+      paths: o.paths,
+      settings,
+      doltPath: dolt.path,
+      rootPassword: password,
+      backupIntervalSeconds: settings.backupIntervalSeconds,
+      backupKeep: settings.backupKeep,
+      log: o.log,
+    };
   }, onReady);
 }

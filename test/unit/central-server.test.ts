@@ -4,7 +4,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { backupStamp, backupsToPrune } from '../../src/server/backup.js';
-import { DEFAULTS, dialHost, doltConfig, doltConfigText, flagProperty, OPTIONS, optionsFor, parseOptions, remoteUrl, resolveSettings } from '../../src/server/config.js';
+import { DEFAULTS, dialHost, doltConfig, doltConfigText, flagProperty, OPTIONS, optionsFor, parseOptions, remoteUrl, resolveSettings, startSettings } from '../../src/server/config.js';
+import { envSecret } from '../../src/server/settings.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildHttpApp } from '../../src/server/http.js';
 import { centralMetricFamilies, formatValue, METRICS_CONTENT_TYPE, renderMetrics, type MetricsSnapshot } from '../../src/server/metrics.js';
 import { centralPaths } from '../../src/server/paths.js';
@@ -26,7 +30,8 @@ describe('server options table', () => {
       expect(o.env).toMatch(/^GRAVA_SERVER_[A-Z_]+$/);
       expect(o.description.length).toBeGreaterThan(10);
     }
-    expect(optionsFor('start').map((o) => o.key).sort()).toEqual(['backupIntervalSeconds', 'backupKeep']);
+    // A container passes the same variables on every start: start takes every setting (the database only to check it).
+    expect(optionsFor('start').map((o) => o.key)).toEqual(OPTIONS.map((o) => o.key));
     expect(optionsFor('backup').map((o) => o.key)).toEqual(['backupKeep']);
     expect(flagProperty('--remotesapi-port')).toBe('remotesapiPort');
   });
@@ -49,6 +54,46 @@ describe('server options table', () => {
     expect(settings.maxConnections).toBeGreaterThanOrEqual(100);
     expect(resolveSettings({ httpPort: 3306 }).errors[0]).toMatch(/--port and --http-port/);
     expect(resolveSettings({ tlsCert: '/c.pem' }).errors[0]).toMatch(/go together/);
+  });
+});
+
+describe('settings given to a start', () => {
+  const { settings: recorded } = resolveSettings({ port: 3307, httpPort: 50090, tlsCert: '/c.pem', tlsKey: '/k.pem' });
+
+  it('replace the recorded ones and name what changed; the metrics port follows a new HTTP port when it was derived', () => {
+    const r = startSettings(recorded, { httpPort: 6000, backupKeep: 3, doltLog: 'stderr' });
+    expect(r.errors).toEqual([]);
+    expect(r.settings).toMatchObject({ port: 3307, httpPort: 6000, metricsPort: 6001, backupKeep: 3, doltLog: 'stderr', tlsCert: '/c.pem' });
+    expect(r.changed.sort()).toEqual(['backupKeep', 'doltLog', 'httpPort', 'metricsPort']);
+    const pinned = startSettings({ ...recorded, metricsPort: 7000 }, { httpPort: 6000 });
+    expect(pinned.settings.metricsPort).toBe(7000);
+    expect(startSettings(recorded, { doltLog: 'file', port: 3307 }).changed).toEqual([]);
+  });
+
+  it('refuse a new database name and port clashes', () => {
+    expect(startSettings(recorded, { database: 'other' }).errors[0]).toMatch(/fixed at init/);
+    expect(startSettings(recorded, { database: 'grava' }).errors).toEqual([]);
+    expect(startSettings(recorded, { httpPort: 3307 }).errors[0]).toMatch(/--port and --http-port/);
+  });
+});
+
+describe('secrets from the environment or a _FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'grava-secret-'));
+  const file = join(dir, 'pw');
+  writeFileSync(file, 's3cret\n');
+  writeFileSync(join(dir, 'empty'), '');
+
+  it('reads NAME, or NAME_FILE without its trailing newline', () => {
+    expect(envSecret({ X: 'direct' }, 'X')).toBe('direct');
+    expect(envSecret({ X_FILE: file }, 'X')).toBe('s3cret');
+    expect(envSecret({}, 'X')).toBeUndefined();
+  });
+
+  it('refuses both at once, a missing file and an empty one, naming the file and not the secret', () => {
+    expect(() => envSecret({ X: 'direct', X_FILE: file }, 'X')).toThrow(/X or X_FILE, not both/);
+    expect(() => envSecret({ X_FILE: join(dir, 'missing') }, 'X')).toThrow(/ENOENT/);
+    expect(() => envSecret({ X_FILE: join(dir, 'empty') }, 'X')).toThrow(/is empty/);
+    try { envSecret({ X: 'direct', X_FILE: file }, 'X'); } catch (e) { expect((e as Error).message).not.toContain('s3cret'); expect((e as { code: string }).code).toBe('GRAVA_E_USAGE'); }
   });
 });
 

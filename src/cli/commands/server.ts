@@ -1,9 +1,10 @@
 // grava server init|start|stop|status|backup|restore: the central server.
 // Flags of the settings come from the option table in src/server/config.ts.
 
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { GravaError } from '../../errors/grava-error.js';
-import { optionsFor, parseOptions, type Scope, type Tunables } from '../../server/config.js';
+import { flagProperty, optionsFor, parseOptions, type Scope, type Tunables } from '../../server/config.js';
 import { centralPaths } from '../../server/paths.js';
 import { run, jsonOption } from '../run.js';
 
@@ -57,21 +58,34 @@ export function registerServer(program: Command): void {
       ].join('\n'));
     }));
 
-  withTableOptions(server.command('start').description('run the supervisor: dolt sql-server (restarted if it dies), /healthz /readyz /metrics, scheduled backups'), 'start')
+  withTableOptions(server.command('start').description('run the supervisor: dolt sql-server (restarted if it dies), /healthz /readyz /metrics, scheduled backups; settings given here replace those recorded at init, and are recorded'), 'start')
     .addOption(dataDirOption())
+    .option('--init', 'first initialise the data dir when it holds no server yet (empty, or only lost+found), as `server init` would: the container image starts this way')
     .option('--detach', 'run in the background; return once ready')
     .option('--ready-timeout <seconds>', 'with --detach: how long to wait for readiness', '120')
     .addOption(jsonOption())
-    .action(async (opts: CommonOpts & { detach?: boolean; readyTimeout?: string } & Record<string, unknown>) => run(opts, async (out) => {
+    .action(async (opts: CommonOpts & { init?: boolean; detach?: boolean; readyTimeout?: string } & Record<string, unknown>) => run(opts, async (out) => {
       const values = parsed('start', opts);
       const paths = centralPaths(opts.dataDir);
+      const { jsonLog } = await import('../../server/log.js');
+      const log = jsonLog((line) => process.stderr.write(line));
+      if (opts.init) {
+        const { initServer } = await import('../../server/central.js');
+        if (!existsSync(paths.settings)) { // a non-empty dir without settings is refused by init, naming the problem
+          const r = await initServer({ dataDir: paths.dir, values: parsed('init', opts) });
+          log.info('initialised an empty data dir', { data_dir: r.data_dir, database: r.database, main_head: r.main_head, sync_user: r.sync_user, root_password: r.root_password, dolt_version: r.dolt_version });
+        }
+      }
       if (opts.detach) {
         const { serverStatus, startDetached } = await import('../../server/control.js');
         const script = process.argv[1];
         if (!script) throw new GravaError('GRAVA_E_INTERNAL', 'cannot tell which script runs grava');
         const command = [process.execPath, script, 'server', 'start', '--data-dir', paths.dir];
-        if (values.backupIntervalSeconds !== undefined) command.push('--backup-interval', String(values.backupIntervalSeconds));
-        if (values.backupKeep !== undefined) command.push('--backup-keep', String(values.backupKeep));
+        // The supervisor records these under its lock; GRAVA_SERVER_* variables reach it through the environment.
+        for (const o of optionsFor('start')) {
+          const raw = opts[flagProperty(o.flag)];
+          if (typeof raw === 'string') command.push(o.flag, raw);
+        }
         const started = await startDetached(paths, command, seconds(opts.readyTimeout, '--ready-timeout', 120) * 1000);
         const st = await serverStatus(paths);
         out.data({ ...st, ready_ms: started.ready_ms, already_running: started.already_running },
@@ -79,14 +93,8 @@ export function registerServer(program: Command): void {
         return;
       }
       const { serve } = await import('../../server/supervisor.js');
-      const { jsonLog } = await import('../../server/log.js');
       const t = Date.now();
-      await serve({
-        paths,
-        log: jsonLog((line) => process.stderr.write(line)),
-        ...(values.backupIntervalSeconds !== undefined ? { backupIntervalSeconds: values.backupIntervalSeconds } : {}),
-        ...(values.backupKeep !== undefined ? { backupKeep: values.backupKeep } : {}),
-      }, async (s) => {
+      await serve({ paths, values, log }, async (s) => {
         const r = await s.readiness();
         out.data({ ready: r.ready, supervisor_pid: process.pid, ready_ms: Date.now() - t }, () => `grava server running (pid ${process.pid}), ${r.ready ? 'ready' : 'not ready yet'}; stop with Ctrl-C or \`grava server stop --data-dir ${paths.dir}\``);
       });

@@ -29,6 +29,8 @@ export interface DoltServerOptions {
   readonly configPath: string;
   readonly statePath: string;
   readonly logPath: string;
+  /** 'stderr': Dolt writes its log to this process's stderr instead of logPath (a container's log). */
+  readonly logTo?: 'file' | 'stderr';
   readonly lockPath: string;
   readonly socket?: string;
   readonly host?: string;
@@ -171,14 +173,14 @@ export class DoltServer {
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = o.port ?? (await freePort(host));
       writeFileAtomic(o.configPath, o.renderConfig ? o.renderConfig(port) : serverConfigYaml(o, port), 0o600);
-      const logFd = openSync(o.logPath, 'a', 0o600);
+      const logFd = o.logTo === 'stderr' ? 2 : openSync(o.logPath, 'a', 0o600);
       const child = spawn(o.doltPath, ['sql-server', '--config', o.configPath], {
         cwd: o.dataDir,
         detached: true,
         stdio: ['ignore', logFd, logFd],
         env: { ...process.env, ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' },
       });
-      closeSync(logFd);
+      if (logFd !== 2) closeSync(logFd);
       child.unref();
       const pid = child.pid;
       if (pid === undefined) throw new GravaError('GRAVA_E_SERVER', `could not start ${o.doltPath}`);
@@ -191,10 +193,11 @@ export class DoltServer {
         return state;
       }
       await terminate(pid, 2_000);
-      lastError = this.logTail();
+      lastError = o.logTo === 'stderr' ? '' : this.logTail();
       if (o.port !== undefined || !/address already in use/i.test(lastError)) break;
     }
-    throw new GravaError('GRAVA_E_SERVER', `dolt sql-server did not become ready; see ${o.logPath}: ${lastError.split('\n').slice(-3).join(' | ')}`);
+    const where = o.logTo === 'stderr' ? "Dolt's log above" : o.logPath;
+    throw new GravaError('GRAVA_E_SERVER', `dolt sql-server did not become ready; see ${where}${lastError ? `: ${lastError.split('\n').slice(-3).join(' | ')}` : ''}`);
   }
 
   logTail(bytes = 2_000): string {
