@@ -17,7 +17,7 @@ const layer = (from, forbidden) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'bin/**', 'scripts/**', 'bench/**/*.mjs', 'coverage/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'bin/**', 'scripts/**', 'deploy/**/*.mjs', 'bench/**/*.mjs', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

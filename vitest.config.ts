@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and fast; `dolt` needs the real Dolt binary,
-// real `dolt sql-server` processes and sockets (files named *.dolt.test.ts).
+// Three projects: `unit` is pure and fast; `dolt` needs the real Dolt binary,
+// real `dolt sql-server` processes and sockets (files named *.dolt.test.ts);
+// `image` builds and runs the container image with podman (*.image.test.ts,
+// `npm run test:image`; not part of `npm test`).
 export default defineConfig({
   test: {
     projects: [
@@ -19,6 +21,16 @@ export default defineConfig({
           globalSetup: ['test/helpers/dolt-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'image',
+          include: ['test/image/**/*.image.test.ts'],
+          globalSetup: ['test/helpers/image-global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },

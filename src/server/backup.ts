@@ -67,7 +67,7 @@ export function backupsToPrune(entries: readonly { name: string; complete: boole
 export function listBackups(paths: CentralPaths): { name: string; complete: boolean }[] {
   if (!existsSync(paths.backups)) return [];
   return readdirSync(paths.backups, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
+    .filter((d) => d.isDirectory() && d.name !== 'lost+found') // backups/ may be a volume of its own
     .map((d) => ({ name: d.name, complete: existsSync(join(paths.backups, d.name, MANIFEST_FILE)) }));
 }
 

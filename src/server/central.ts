@@ -142,7 +142,10 @@ async function bootstrap(
   makePrivate(paths.dir, existed);
   let server: DoltServer | undefined;
   try {
-    for (const d of [paths.dataDir, paths.doltHome, paths.backups, paths.noFileAccess]) ensurePrivateDir(d);
+    for (const d of [paths.dataDir, paths.doltHome, paths.noFileAccess]) ensurePrivateDir(d);
+    // backups/ may be a second volume mounted there (Kubernetes, Compose): its owner and fsGroup decide then.
+    mkdirSync(paths.backups, { recursive: true, mode: 0o700 });
+    makePrivate(paths.backups, true);
     if (creds.rootPasswordSource === 'file') writeFileAtomic(paths.rootPassword, `${creds.rootPassword}\n`, 0o600);
     await configureDoltHome(dolt.path, paths.doltHome, COMMITTER);
     server = centralDoltServer(paths, base, dolt.path, creds.rootPassword, { bootstrap: true });
