@@ -82,16 +82,26 @@ function credentials(env: Env): Credentials {
 // A fresh ext4 volume (a Kubernetes volume claim, a disk mounted at /data) holds lost+found.
 const VOLUME_ENTRIES = new Set(['lost+found']);
 
-/** The entries of an existing data dir that grava did not put there and must not touch. */
+/** An empty directory, or a fresh volume's root (lost+found only). */
+function emptyVolume(path: string): boolean {
+  try { return readdirSync(path).every((e) => VOLUME_ENTRIES.has(e)); } catch { return false; }
+}
+
+/** The entries of an existing data dir that count against a first init: not lost+found, and not an empty
+ *  backups/ (the mount point of a backups volume, as the Kubernetes and Compose recipes have it). */
 function foreignEntries(dir: string): string[] {
-  try { return readdirSync(dir).filter((e) => !VOLUME_ENTRIES.has(e)); } catch (e) { throw new GravaError('GRAVA_E_SERVER_EXISTS', `${dir} exists and is not a usable directory: ${(e as Error).message}`); }
+  let entries: string[];
+  try { entries = readdirSync(dir); } catch (e) { throw new GravaError('GRAVA_E_SERVER_EXISTS', `${dir} exists and is not a usable directory: ${(e as Error).message}`); }
+  return entries.filter((e) => !VOLUME_ENTRIES.has(e) && !(e === 'backups' && emptyVolume(join(dir, e))));
 }
 
 /** A data dir may be created, or be an existing empty directory; anything else is refused before a byte is written. */
 function claimDataDir(paths: CentralPaths): { existed: boolean } {
   if (!existsSync(paths.dir)) return { existed: false };
   if (existsSync(paths.settings)) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} already holds a grava server (${paths.settings}); nothing was changed`);
-  if (foreignEntries(paths.dir).length > 0) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} exists and is not empty (and holds no ${SETTINGS_FILE}); choose a new data dir, or empty this one if a first init was interrupted`);
+  const foreign = foreignEntries(paths.dir);
+  if (foreign.includes('backups')) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} holds no server but its backups/ is not empty: restore from one of those backups (grava server restore) or move them away; nothing was changed`);
+  if (foreign.length > 0) throw new GravaError('GRAVA_E_SERVER_EXISTS', `${paths.dir} exists and is not empty (and holds no ${SETTINGS_FILE}); choose a new data dir, or empty this one if a first init was interrupted`);
   return { existed: true };
 }
 

@@ -9,7 +9,7 @@ import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { Repair } from '../storage/versioning/invariant-repair.js';
 import type { RowDecision } from '../merge/decide.js';
-import { fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
+import { dropGitRemoteCache, fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
 import { stampsBetween } from '../storage/versioning/conflict-rows.js';
@@ -170,13 +170,16 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       await (opts.sleep ?? sleep)(backoffDelay(retries, opts.backoff ?? PUSH_BACKOFF, opts.random ?? Math.random));
       retries++;
       // The same git read race twice in a row: the workspace server's cached store of the git remote is
-      // stale (docs/DOLT.md), and only a restart of that server drops it. Open connections are
-      // discarded by the pool and reopened on the same socket.
+      // stale (docs/DOLT.md): Dolt's git blobstore can prune a table file from its local cache of the
+      // remote while a write still needs it. Restart that server, and from the second time also drop
+      // that cache (a mirror of refs/dolt/data; Dolt fetches it again). Open connections are discarded
+      // by the pool and reopened on the same socket.
       readRaces = err.data?.transient === true ? readRaces + 1 : 0;
       if (readRaces >= 2 && remote.startsWith('git+')) {
         readRaces = 0;
         serverRestarts++;
         await replica.server.stop();
+        if (serverRestarts >= 2) dropGitRemoteCache(replica.server.options.dataDir, replica.config.database);
         await replica.server.ensureRunning();
       }
       continue;

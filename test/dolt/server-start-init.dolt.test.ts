@@ -80,6 +80,7 @@ describe('grava server start --init', () => {
     const dataDir = volume();
     dataDirs.push(dataDir);
     mkdirSync(join(dataDir, 'lost+found'), { recursive: true }); // what a fresh ext4 volume holds
+    mkdirSync(join(dataDir, 'backups', 'lost+found'), { recursive: true }); // a backups volume's mount point (deploy/)
     const [sql, remotesapi, httpPort] = await ports(3);
     const env = {
       GRAVA_SERVER_ROOT_PASSWORD: undefined,
@@ -164,6 +165,16 @@ describe('grava server start --init', () => {
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
     expect(isAlive(r.child.pid ?? 0)).toBe(false);
+  });
+
+  it('refuses a volume with no server but with backups in backups/, pointing at restore', async () => {
+    const dataDir = join(root, 'orphaned-backups');
+    mkdirSync(join(dataDir, 'backups', '2026-11-26T00-00-00Z'), { recursive: true });
+    const r = await cli(root, ['server', 'start', '--data-dir', dataDir, '--init'], { GRAVA_REMOTE_USER: 'syncer', GRAVA_REMOTE_PASSWORD: SYNC_PASSWORD });
+    expect(errorCode(r)).toBe('GRAVA_E_SERVER_EXISTS');
+    expect(r.stderr).toMatch(/grava server restore/);
+    expect(readdirSync(join(dataDir, 'backups'))).toEqual(['2026-11-26T00-00-00Z']);
+    expect(readdirSync(dataDir)).toEqual(['backups']);
   });
 
   it('refuses a non-empty directory that holds no server, and leaves its files alone', async () => {

@@ -23,6 +23,7 @@ interface IssueJson { id: string; title: string }
 let image: string;
 let label: string;
 let volume: string;
+let backups: string;
 let ports: Ports;
 let url: string;
 
@@ -45,7 +46,8 @@ function runContainer(name: string, env: Record<string, string> = {}): void {
     ...SYNC,
     ...env,
   };
-  podman(['run', '-d', '--name', name, '--label', label, '--network', 'host', '--read-only', '-v', `${volume}:/data`,
+  // Backups on a volume of their own, mounted inside the data volume, as the recipes in deploy/ have it.
+  podman(['run', '-d', '--name', name, '--label', label, '--network', 'host', '--read-only', '-v', `${volume}:/data`, '-v', `${backups}:/data/backups`,
     ...Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]), image]);
 }
 
@@ -93,7 +95,9 @@ beforeAll(async () => {
   ports = await freePorts();
   url = `http://127.0.0.1:${ports.remotesapi}/grava`;
   volume = `grava-test-${ports.remotesapi}`;
+  backups = `${volume}-backups`;
   podman(['volume', 'create', '--label', label, volume]);
+  podman(['volume', 'create', '--label', label, backups]);
 });
 
 afterAll(() => {
@@ -151,6 +155,15 @@ describe('the grava-server image', () => {
     const synced = (await ok(ws, ['sync', '--json'], SYNC)).json as { pushed: number };
     expect(synced.pushed).toBeGreaterThan(0);
     expect(created.id).toMatch(/\S/);
+  });
+
+  it('writes a backup into the backups volume', () => {
+    const name = `grava-first-${ports.remotesapi}`;
+    const r = JSON.parse(podman(['exec', name, 'node', '/app/bin/grava.js', 'server', 'backup', '--data-dir', '/data', '--json']).stdout) as { url: string; main_head: string };
+    expect(r.url).toMatch(/^file:\/\/\/data\/backups\//);
+    const stored = podman(['run', '--rm', '-v', `${backups}:/b`, '--entrypoint', 'ls', image, '/b']).stdout.trim().split('\n');
+    expect(stored).toHaveLength(1);
+    expect(r.url).toContain(stored[0]);
   });
 
   it('passes its health check, and stops promptly on SIGTERM with a clean Dolt shutdown', () => {

@@ -2,6 +2,8 @@
 // The password never passes through SQL: the server reads DOLT_REMOTE_PASSWORD
 // from its own environment; only `--user` is sent.
 
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { GravaError } from '../../errors/grava-error.js';
 import { openDb, rows, exec, type Db } from '../dolt/db.js';
 import { isPushRace, isRemoteReadRace } from '../dolt/contention.js';
@@ -117,3 +119,9 @@ export async function publishDatabase(ws: Workspace, url: string, database: stri
   }
 }
 
+
+/** Removes the workspace database's local cache of its git remotes (`.dolt/git-remote-cache/`, a mirror of
+ *  refs/dolt/data that Dolt fetches again on next use). Only while that database's server is stopped. */
+export function dropGitRemoteCache(dataDir: string, database: string): void {
+  rmSync(join(dataDir, database, '.dolt', 'git-remote-cache'), { recursive: true, force: true });
+}
