@@ -53,7 +53,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
   return withFileLock(replica.paths.syncLock, async () => {
     const ctx = {
       db: replica.db, target: replica.server.target(replica.state), database: replica.config.database,
-      clock: replica.clock, prefix: replica.config.prefix, user,
+      clock: replica.clock, prefix: replica.config.prefix, user, url: remote,
     };
     let races = 0;
     let pushedLocal = false;

@@ -9,7 +9,7 @@ import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { Repair } from '../storage/versioning/invariant-repair.js';
 import type { RowDecision } from '../merge/decide.js';
-import { dropGitRemoteCache, fetchRemote, pushRemote } from '../storage/versioning/remotes.js';
+import { dropGitRemoteCache, fetchRemote, pushRemote, withPushLock } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
 import { stampsBetween } from '../storage/versioning/conflict-rows.js';
@@ -149,7 +149,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     }
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
     const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
-    if (outgoing > 0) await timed('push_ms', () => pushRemote(db, user));
+    if (outgoing > 0) await timed('push_ms', () => withPushLock(remote, () => pushRemote(db, user)));
     lastHead = after.local;
     return outgoing;
   };

@@ -46,20 +46,25 @@ async function replica(dir: string): Promise<Replica> {
 
 const rootCommit = async (r: Replica): Promise<string> => (await rows<{ h: string }>(r.db, 'SELECT commit_hash AS h FROM dolt_log ORDER BY date ASC, commit_hash LIMIT 1'))[0]!.h;
 
-async function convergeAndRace(remote: string, tag: string, atOnce = true): Promise<void> {
+async function convergeAndRace(remote: string, tag: string, rounds = 1): Promise<void> {
   const first = await workspace(`${tag}-a`, remote);
   expect(first.json).toMatchObject({ published: true });
   const others = [await workspace(`${tag}-b`, remote), await workspace(`${tag}-c`, remote), await workspace(`${tag}-d`, remote)];
   for (const o of others) expect(o.json).toMatchObject({ published: false });
   const ws = await Promise.all([first, ...others].map((w) => replica(w.dir)));
-  // Four workspaces with local work syncing at the same instant: all succeed, nothing is lost.
-  await Promise.all(ws.map((r, n) => r.issues.create({ title: `${tag} from ${n}` })));
-  const results = atOnce ? await Promise.all(ws.map((r) => syncOnce(r))) : await ws.reduce<Promise<Awaited<ReturnType<typeof syncOnce>>[]>>(async (acc, r) => [...(await acc), await syncOnce(r)], Promise.resolve([]));
-  expect(results.every((x) => x.pushed > 0)).toBe(true);
-  if (atOnce) expect(results.reduce((n, x) => n + x.retries, 0)).toBeGreaterThanOrEqual(1);
-  console.log(`${tag}: 4 concurrent syncs, retries ${results.map((x) => x.retries).join('/')}, server restarts ${results.map((x) => x.server_restarts).join('/')}, ${results.map((x) => x.duration_ms).join('/')} ms`);
+  const want: string[] = [];
+  for (let round = 0; round < rounds; round++) {
+    // Four workspaces with local work syncing at the same instant: all succeed, nothing is lost.
+    const titles = ws.map((_, n) => (round === 0 ? `${tag} from ${n}` : `${tag} from ${n}, round ${round}`));
+    want.push(...titles);
+    await Promise.all(ws.map((r, n) => r.issues.create({ title: titles[n]! })));
+    const results = await Promise.all(ws.map((r) => syncOnce(r)));
+    expect(results.every((x) => x.pushed > 0)).toBe(true);
+    expect(results.reduce((n, x) => n + x.retries, 0)).toBeGreaterThanOrEqual(1);
+    console.log(`${tag}: 4 concurrent syncs${rounds > 1 ? ` (round ${round + 1}/${rounds})` : ''}, retries ${results.map((x) => x.retries).join('/')}, server restarts ${results.map((x) => x.server_restarts).join('/')}, ${results.map((x) => x.duration_ms).join('/')} ms`);
+  }
+  want.sort();
   for (let k = 0; k < 2; k++) for (const r of ws) await syncOnce(r);
-  const want = ws.map((_, n) => `${tag} from ${n}`).sort();
   const root = await rootCommit(ws[0]!);
   for (const r of ws) {
     expect((await r.issues.list()).map((i) => i.title).sort()).toEqual(want);
@@ -68,13 +73,13 @@ async function convergeAndRace(remote: string, tag: string, atOnce = true): Prom
 }
 
 describe('a git repository as the remote', () => {
-  it(`the first workspace publishes, three clone; four syncing ${process.env.GRAVA_GIT_RACE === '1' ? 'at once' : 'in turn'} converge; the repository's branches are untouched`, async () => {
+  it('the first workspace publishes, three clone; four syncing at once converge; the repository\'s branches are untouched', async () => {
     const bare = bareRepo('git-remote');
     const mainBefore = git(bare, 'rev-parse', 'refs/heads/main');
-    // Four syncs at the same instant over git hit a Dolt bug now and then ("Blob not found" that survives
-    // retries and a server restart; docs/DOLT.md), so `npm test` syncs them one after another and
-    // `npm run test:git-race` (GRAVA_GIT_RACE=1) runs them at once.
-    await convergeAndRace(`git+file://${bare}`, 'git', process.env.GRAVA_GIT_RACE === '1');
+    // Pushes to one git remote are serialised per machine (withPushLock): two racing pushes can leave
+    // refs/dolt/data naming a table file it lacks (a Dolt bug, docs/DOLT.md). `npm run test:git-race`
+    // repeats the concurrent round (GRAVA_GIT_RACE_ROUNDS, default 1 here).
+    await convergeAndRace(`git+file://${bare}`, 'git', Number(process.env.GRAVA_GIT_RACE_ROUNDS ?? '1'));
     expect(git(bare, 'rev-parse', 'refs/heads/main')).toBe(mainBefore);
     expect(git(bare, 'for-each-ref', '--format=%(refname)').split('\n').sort()).toEqual(['refs/dolt/data', 'refs/heads/main']);
   });

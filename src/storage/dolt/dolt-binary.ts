@@ -69,7 +69,8 @@ const versionCache = new Map<string, string>();
 
 // `dolt version` costs a process start (~40 ms) on every command, so the answer
 // is remembered on disk per binary, keyed by its size and modification time.
-function cacheBase(): string {
+/** grava's per-user cache and lock directory (GRAVA_CACHE_DIR, else XDG_CACHE_HOME/grava or ~/.cache/grava). */
+export function cacheBase(): string {
   return process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
 }
 

@@ -13,7 +13,7 @@ import { authorOf } from '../dolt/version-control.js';
 import type { Clock } from '../issues/clock-store.js';
 import { IssuesRepo } from '../issues/issues-repo.js';
 import type { Issue } from '../issues/issue-types.js';
-import { remoteError } from './remotes.js';
+import { remoteError, withPushLock } from './remotes.js';
 
 export type RemoteClaim =
   | { readonly kind: 'won'; readonly issue: Issue & { lease_until: string | null } }
@@ -30,6 +30,8 @@ export interface ClaimContext {
   readonly prefix: string;
   /** The sync user of a central server; undefined for git and shared directories. */
   readonly user: string | undefined;
+  /** The remote's URL (pushes to a git remote are serialised: withPushLock). */
+  readonly url: string;
 }
 
 /** Is the issue on the central's head as last fetched? */
@@ -58,8 +60,10 @@ export async function claimOnRemoteHead(ctx: ClaimContext, id: string, opts: { l
     await exec(onBranch, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [`grava: claim ${id}`, authorOf(ctx.clock.actor)]);
     try {
       const args = [...(ctx.user === undefined ? [] : ['--user', ctx.user]), 'origin', `${branch}:main`];
-      const r = await rows<{ status: number; message?: string }>(ctx.db, `CALL DOLT_PUSH(${args.map(() => '?').join(', ')})`, args);
-      if (r[0] && Number(r[0].status) !== 0) throw new Error(r[0].message ?? 'push failed');
+      await withPushLock(ctx.url, async () => {
+        const r = await rows<{ status: number; message?: string }>(ctx.db, `CALL DOLT_PUSH(${args.map(() => '?').join(', ')})`, args);
+        if (r[0] && Number(r[0].status) !== 0) throw new Error(r[0].message ?? 'push failed');
+      });
     } catch (e) {
       const err = remoteError(e, 'pushing the claim failed');
       if (err.code === 'GRAVA_E_PUSH_REJECTED') return { kind: 'raced' };

@@ -2,8 +2,12 @@
 // The password never passes through SQL: the server reads DOLT_REMOTE_PASSWORD
 // from its own environment; only `--user` is sent.
 
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { cacheBase } from '../dolt/dolt-binary.js';
+import { ensurePrivateDir } from '../dolt/layout.js';
+import { withFileLock } from '../dolt/file-lock.js';
 import { GravaError } from '../../errors/grava-error.js';
 import { openDb, rows, exec, type Db } from '../dolt/db.js';
 import { isPushRace, isRemoteReadRace } from '../dolt/contention.js';
@@ -98,7 +102,7 @@ export async function publishDatabase(ws: Workspace, url: string, database: stri
       const migration = await migrate(db, ws.config.actor);
       await exec(db, "CALL DOLT_REMOTE('add', 'origin', ?)", [url]);
       try {
-        await pushRemote(db, undefined);
+        await withPushLock(url, () => pushRemote(db, undefined));
       } catch (e) {
         // Another workspace published first: its history and ours share no commit, which Dolt
         // reports as "no common ancestor" (or as a rejected push when its ref moved meanwhile).
@@ -124,4 +128,26 @@ export async function publishDatabase(ws: Workspace, url: string, database: stri
  *  refs/dolt/data that Dolt fetches again on next use). Only while that database's server is stopped. */
 export function dropGitRemoteCache(dataDir: string, database: string): void {
   rmSync(join(dataDir, database, '.dolt', 'git-remote-cache'), { recursive: true, force: true });
+}
+
+/** How long a push waits for another workspace's push to the same git remote. */
+const GIT_PUSH_LOCK_WAIT_MS = 120_000;
+
+/** The lock that serialises pushes to one git remote from this user's workspaces on this machine. */
+export function gitPushLockPath(url: string): string {
+  return join(cacheBase(), 'locks', `git-push-${createHash('sha256').update(url).digest('hex').slice(0, 24)}.lock`);
+}
+
+/**
+ * Runs a push to `url`; to a git remote, one at a time per machine and user. Dolt 1.86.4 and 1.88.1
+ * can write a refs/dolt/data whose manifest names a table file the push never uploaded when two pushes
+ * to one git remote race (its git blobstore prunes a deferred table file from its cache; fixed upstream
+ * after 1.88.1, docs/DOLT.md). Every later fetch of that remote then fails with "Blob not found".
+ * Pushes from other machines are not covered. Other transports push at once.
+ */
+export async function withPushLock<T>(url: string, push: () => Promise<T>): Promise<T> {
+  if (!url.startsWith('git+')) return push();
+  const path = gitPushLockPath(url);
+  ensurePrivateDir(join(path, '..'));
+  return withFileLock(path, push, GIT_PUSH_LOCK_WAIT_MS);
 }
