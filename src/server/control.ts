@@ -13,6 +13,9 @@ import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.j
 import { readSettings, rootPassword } from './settings.js';
 import { isSupervisorProcess, readSupervisorState } from './supervisor.js';
 import { hasPid, readJsonFile } from '../storage/dolt/json-file.js';
+import { createUser, dropUser, listUsers, type CentralUser, type UserRole } from '../storage/versioning/central-admin.js';
+import { generateSecret } from '../storage/dolt/layout.js';
+import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -190,9 +193,39 @@ export async function startDetached(paths: CentralPaths, command: readonly strin
 
 /** `grava server backup`: a backup of the running server now (one at a time with the scheduled ones). */
 export async function backupNow(paths: CentralPaths, o: { to?: string; keep?: number }, env: Env = process.env): Promise<BackupResult> {
+  const target = await runningAdmin(paths, env);
+  const settings = readSettings(paths);
+  return runBackup({ paths, settings, target, keep: o.keep ?? settings.backupKeep, ...(o.to !== undefined ? { to: o.to } : {}) });
+}
+
+/** An admin connection to the running server of `paths` (root over the unix socket). */
+async function runningAdmin(paths: CentralPaths, env: Env): Promise<ConnectionTarget> {
   const settings = readSettings(paths);
   const password = rootPassword(paths, env);
   const status = await centralDoltServer(paths, settings, 'dolt', password).status();
   if (!status.running || !status.ready) throw new GravaError('GRAVA_E_NOT_RUNNING', `the server of ${paths.dir} is not running; start it with \`grava server start --data-dir ${paths.dir} --detach\``);
-  return runBackup({ paths, settings, target: adminTarget(paths, password), keep: o.keep ?? settings.backupKeep, ...(o.to !== undefined ? { to: o.to } : {}) });
+  return adminTarget(paths, password);
+}
+
+export interface UserAdded { readonly user: string; readonly role: UserRole; readonly password_generated: boolean; readonly password?: string }
+
+/** `grava server user add`: a new user for one agent or workspace, effective at once. With no password given, one is
+ *  generated and returned (printed once by the CLI, stored nowhere). */
+export async function addUser(paths: CentralPaths, user: string, o: { role: UserRole; password?: string }, env: Env = process.env): Promise<UserAdded> {
+  const target = await runningAdmin(paths, env);
+  if ((await listUsers(target)).some((u) => u.name === user)) throw new GravaError('GRAVA_E_CONFLICT', `user ${user} already exists on this server; remove it first to change its password`, { user });
+  const password = o.password ?? generateSecret();
+  await createUser(target, user, password, o.role);
+  return { user, role: o.role, password_generated: o.password === undefined, ...(o.password === undefined ? { password } : {}) };
+}
+
+export async function removeUser(paths: CentralPaths, user: string, env: Env = process.env): Promise<{ user: string; removed: true }> {
+  await dropUser(await runningAdmin(paths, env), user);
+  return { user, removed: true };
+}
+
+export async function usersOf(paths: CentralPaths, env: Env = process.env): Promise<(CentralUser & { initial: boolean })[]> {
+  const settings = readSettings(paths);
+  const users = await listUsers(await runningAdmin(paths, env));
+  return users.map((u) => ({ ...u, initial: u.name === settings.syncUser || u.name === settings.readonlyUser }));
 }

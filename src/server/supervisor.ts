@@ -388,6 +388,8 @@ export async function serve(o: ServeOptions, onReady: (s: Supervisor) => void | 
       writeSettings(o.paths, settings);
       o.log.info('settings given to this start recorded', { changed: changed.join(',') });
     }
+    // Dolt binds the remotesapi on every interface whatever --host says (docs/OPERATIONS.md, "Ports").
+    if (!settings.tlsCert) o.log.warn('the remotesapi listens on every interface without TLS: sync passwords and data cross the network in clear text; set --tls-cert and --tls-key, or keep this port behind a firewall', { remotesapi_port: settings.remotesapiPort });
     if (dolt.version !== settings.doltVersion) o.log.warn('Dolt version differs from the one this data dir was created with; keep workspaces on the same version', { dolt_version: dolt.version, created_with: settings.doltVersion });
     return {
       paths: o.paths,

@@ -108,6 +108,8 @@ describe('grava server start --init', () => {
     const lines = all.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.some((l) => l.component === 'grava-server' && l.msg === 'initialised an empty data dir')).toBe(true);
     expect(lines.some((l) => l.component === undefined && l.msg === 'Server ready. Accepting connections.')).toBe(true);
+    // Dolt binds the remotesapi on every interface: without TLS the supervisor says so.
+    expect(lines.some((l) => l.component === 'grava-server' && l.level === 'warning' && /every interface without TLS/.test(String(l.msg)))).toBe(true);
     const doltLog = centralPaths(dataDir).doltLog;
     expect(existsSync(doltLog) ? statSync(doltLog).size : 0).toBe(0);
     for (const secret of [ROOT_PASSWORD, SYNC_PASSWORD]) expect(r.out() + r.err()).not.toContain(secret);

@@ -1,7 +1,7 @@
 // grava server init|start|stop|status|backup|restore: the central server.
 // Flags of the settings come from the option table in src/server/config.ts.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { GravaError } from '../../errors/grava-error.js';
 import { flagProperty, optionsFor, parseOptions, type Scope, type Tunables } from '../../server/config.js';
@@ -145,4 +145,47 @@ export function registerServer(program: Command): void {
       const r = await restoreServer({ dataDir: opts.dataDir, from: opts.from, values, ...(opts.expectCommit ? { expectCommit: opts.expectCommit } : {}) });
       out.data(r, () => `restored ${r.database} into ${r.data_dir}: main at ${r.main_head} (verified against ${r.expected_head}); start it with \`grava server start --data-dir ${r.data_dir} --detach\``);
     }));
+
+  const user = server.command('user').description('per-agent sync users on the running server: each workspace can sync as its own user; a removed user is refused at once');
+  user.command('add').description('add a user; the password comes from --password-file or stdin, or is generated and printed once (stored nowhere)')
+    .argument('<name>', "1-32 letters, digits, '.', '_' or '-'")
+    .addOption(dataDirOption())
+    .option('--readonly', 'clone and fetch only (a push is refused)')
+    .option('--password-file <file>', 'read the password from this file (its first line)')
+    .option('--password-stdin', 'read the password from stdin (its first line)')
+    .addOption(jsonOption())
+    .action(async (name: string, opts: CommonOpts & { readonly?: boolean; passwordFile?: string; passwordStdin?: boolean }) => run(opts, async (out) => {
+      if (opts.passwordFile && opts.passwordStdin) throw new GravaError('GRAVA_E_USAGE', 'give --password-file or --password-stdin, not both');
+      const password = opts.passwordFile !== undefined ? readPassword(() => readFileSync(opts.passwordFile ?? '', 'utf8'), `--password-file ${opts.passwordFile}`)
+        : opts.passwordStdin ? readPassword(() => readFileSync(0, 'utf8'), 'stdin') : undefined;
+      const { addUser } = await import('../../server/control.js');
+      const r = await addUser(centralPaths(opts.dataDir), name, { role: opts.readonly ? 'readonly' : 'sync', ...(password !== undefined ? { password } : {}) });
+      out.data(r, () => `added ${r.role} user ${r.user}${r.password ? `; its generated password (shown once, stored nowhere): ${r.password}` : ''}`);
+    }));
+  user.command('remove').description('remove a user: its next fetch or push is refused, other users go on')
+    .argument('<name>')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(async (name: string, opts: CommonOpts) => run(opts, async (out) => {
+      const { removeUser } = await import('../../server/control.js');
+      const r = await removeUser(centralPaths(opts.dataDir), name);
+      out.data(r, () => `removed user ${r.user}`);
+    }));
+  user.command('list').description('the users workspaces can log in as, with their roles')
+    .addOption(dataDirOption())
+    .addOption(jsonOption())
+    .action(async (opts: CommonOpts) => run(opts, async (out) => {
+      const { usersOf } = await import('../../server/control.js');
+      const users = await usersOf(centralPaths(opts.dataDir));
+      out.data(users, () => (users.length === 0 ? 'no users' : users.map((u) => `${u.name}\t${u.role}${u.initial ? '\t(created at init)' : ''}`).join('\n')));
+    }));
+}
+
+/** The first line of a password source; an empty one is refused (the message names the source, never the value). */
+function readPassword(read: () => string, source: string): string {
+  let text: string;
+  try { text = read(); } catch (e) { throw new GravaError('GRAVA_E_USAGE', `cannot read the password from ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+  const line = text.split(/\r?\n/)[0] ?? '';
+  if (!line) throw new GravaError('GRAVA_E_INVALID', `the password from ${source} is empty`);
+  return line;
 }

@@ -98,6 +98,46 @@ export async function createUser(target: ConnectionTarget, user: string, passwor
   });
 }
 
+export interface CentralUser {
+  readonly name: string;
+  /** From the user's grants: sync (clone, fetch, push), readonly (clone and fetch), or other (made by hand). */
+  readonly role: UserRole | 'other';
+}
+
+function roleOf(grants: readonly string[]): CentralUser['role'] {
+  const text = grants.join(' ').toUpperCase();
+  if (/CLONE_ADMIN/.test(text) && /SUPER/.test(text)) return 'sync';
+  if (/CLONE_ADMIN/.test(text)) return 'readonly';
+  return 'other';
+}
+
+/** The users that remotesapi clients log in as (host '%'), with their roles; root and Dolt's own accounts are left out. */
+export async function listUsers(target: ConnectionTarget): Promise<CentralUser[]> {
+  return withAdmin(target, undefined, async (db) => {
+    const names = (await rows<{ user: string }>(db, "SELECT user FROM mysql.user WHERE host = '%' ORDER BY user")).map((r) => r.user).filter(validUserName);
+    const out: CentralUser[] = [];
+    for (const name of names) {
+      const grants = (await rows<Record<string, string>>(db, `SHOW GRANTS FOR '${name}'@'%'`)).map((row) => Object.values(row)[0] ?? '');
+      out.push({ name, role: roleOf(grants) });
+    }
+    return out;
+  });
+}
+
+/** Drops a user: Dolt refuses its next request (SQL or remotesapi) at once. */
+export async function dropUser(target: ConnectionTarget, user: string): Promise<void> {
+  if (!validUserName(user)) throw new GravaError('GRAVA_E_INVALID', `invalid user name ${JSON.stringify(user)}; use 1-32 letters, digits, '.', '_' or '-' (not root)`);
+  await withAdmin(target, undefined, async (db) => {
+    const found = await rows<{ n: number }>(db, "SELECT COUNT(*) AS n FROM mysql.user WHERE user = ? AND host = '%'", [user]);
+    if (Number(found[0]?.n ?? 0) === 0) throw new GravaError('GRAVA_E_NOT_FOUND', `no user ${user} on this server`, { user });
+    try {
+      await exec(db, `DROP USER '${user}'@'%'`);
+    } catch (e) {
+      throw adminError('GRAVA_E_STORAGE', `removing user ${user} failed`, e);
+    }
+  });
+}
+
 /** The grants of a user as Dolt reports them (SHOW GRANTS). */
 export async function userGrants(target: ConnectionTarget, user: string): Promise<string[]> {
   if (!validUserName(user)) throw new GravaError('GRAVA_E_INVALID', `invalid user name ${JSON.stringify(user)}`);
