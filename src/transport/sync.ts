@@ -11,7 +11,7 @@ import type { Repair } from '../storage/versioning/invariant-repair.js';
 import type { RowDecision } from '../merge/decide.js';
 import { dropGitRemoteCache, fetchRemote, pushRemote, withPushLock } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
-import { commitsAhead, heads } from '../storage/versioning/sync-state.js';
+import { commitsAhead, heads, isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
 import { stampsBetween } from '../storage/versioning/conflict-rows.js';
 import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
@@ -38,6 +38,9 @@ export interface SyncResult {
   readonly retries: number;
   /** Restarts of the workspace server to drop Dolt's stale cache of a git remote (docs/DOLT.md); normally 0. */
   readonly server_restarts: number;
+  /** The central's main moved to a commit that does not descend from the one this workspace saw last
+   *  (a restore from an older backup, or a force-push); the missing commits are pushed back. */
+  readonly remote_rewound: boolean;
   readonly noop: boolean;
   /** Pulled stamps beyond now + maxDrift, which the clock observed only up to that bound (MERGE_SPEC §12). */
   readonly clamped_stamps: number;
@@ -102,6 +105,9 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const db = replica.db;
   // Check the central first: a sync that cannot reach it changes nothing.
   await timed('fetch_ms', () => checkReachable(remote));
+  // origin/main as this workspace last saw it: a fetch that moves it anywhere but forward is reported.
+  const seenRemote = (await heads(db)).remote;
+  let rewound: { from: string; to: string } | undefined;
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let readRaces = 0;
@@ -123,10 +129,16 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     await timed('fetch_ms', () => fetchRemote(db, user));
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
+    if (seenRemote && rewound === undefined && !(await isAncestor(db, seenRemote, h.remote))) rewound = { from: seenRemote, to: h.remote };
     let after = h;
     if (h.remote !== h.local) {
       const incoming = await commitsAhead(db, 'origin/main', 'main');
       if (incoming > 0) {
+        // grava never deletes an issue row; a history that does was written by hand (MERGE_SPEC §13c).
+        const removed = await issuesRemovedBy(db, 'main', 'origin/main');
+        if (removed > 0) {
+          throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's main (${h.remote}) removes ${removed} issue row(s) that this workspace holds; grava never deletes an issue, so its history was rewritten or tampered with by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, remote_head: h.remote, ...(rewound ? { rewound_from: rewound.from } : {}) });
+        }
         pulled += incoming;
         // Writes that other processes made during this cycle are committed inside the merge's transaction.
         const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
@@ -191,6 +203,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     for (const l of lostClaims) {
       await replica.issues.note(l.id, 'claim_lost', { holder: l.holder, actor: replica.config.actor });
     }
+    if (rewound) await replica.issues.note(null, 'remote_rewound', { from: rewound.from, to: rewound.to, pushed_back: pushed });
     if (clamped > 0) await replica.issues.note(null, 'clock_skew_observed', { clamped, actors: [...skewed].sort(), max_drift_ms: DEFAULT_MAX_DRIFT_MS });
     // A push does not move main; a merge during this attempt is already in lastHead.
     const head = lastHead ?? (await heads(db)).local;
@@ -203,6 +216,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       conflict_cells: conflictCells,
       retries,
       server_restarts: serverRestarts,
+      remote_rewound: rewound !== undefined,
       noop: localCommit === null && pulled === 0 && pushed === 0,
       lost_claims: lostClaims,
       repairs,

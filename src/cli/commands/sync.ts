@@ -21,6 +21,6 @@ export function registerSync(program: Command): void {
       const r = await call<SyncResult & { writes?: number }>('sync', { force: o.force === true });
       out.data(r, () => (r.noop
         ? `up to date (${r.duration_ms} ms)`
-        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}${r.clamped_stamps > 0 ? `; ${r.clamped_stamps} stamp(s) from clocks running ahead (${r.skewed_actors.join(', ')}) were clamped` : ''}${repairsText(r)}`));
+        : `synced in ${r.duration_ms} ms: pulled ${r.pulled} commit(s), pushed ${r.pushed}, ${r.conflicts_resolved} conflicting row(s) resolved, ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}${r.clamped_stamps > 0 ? `; ${r.clamped_stamps} stamp(s) from clocks running ahead (${r.skewed_actors.join(', ')}) were clamped` : ''}${repairsText(r)}${r.remote_rewound ? "; the central's main had moved back (a restore from an older backup, or a force-push): this workspace's commits were merged and pushed again" : ''}`));
     }));
 }

@@ -20,3 +20,17 @@ export async function commitsAhead(db: Db, from: string, not: string): Promise<n
   const r = await rows<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM dolt_log(?, ?, ?)', [from, '--not', not]);
   return Number(r[0]?.n ?? 0);
 }
+
+/** Is `older` the same commit as `newer`, or one of its ancestors? */
+export async function isAncestor(db: Db, older: string, newer: string): Promise<boolean> {
+  if (older === newer) return true;
+  const r = await rows<{ b: string | null }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [older, newer]);
+  return r[0]?.b === older;
+}
+
+/** Issue rows that `theirs` removed since its merge base with `ours`. grava never deletes an issue row (it marks
+ *  it deleted), so any such row was removed by hand: a rewritten or tampered history. */
+export async function issuesRemovedBy(db: Db, ours: string, theirs: string): Promise<number> {
+  const r = await rows<{ n: number | null }>(db, 'SELECT rows_deleted AS n FROM dolt_diff_stat(?, ?)', [`${ours}...${theirs}`, 'issues']);
+  return Number(r[0]?.n ?? 0);
+}
