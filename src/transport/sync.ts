@@ -127,15 +127,20 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
     await timed('fetch_ms', () => fetchRemote(db, user));
+    // The heads, what came in, and the issue rows it removed, side by side on the pool (refs, not hashes:
+    // nothing moves them meanwhile; a missing origin/main is reported from the heads).
     const h = await heads(db);
     if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
-    if (seenRemote && rewound === undefined && !(await isAncestor(db, seenRemote, h.remote))) rewound = { from: seenRemote, to: h.remote };
     let after = h;
     if (h.remote !== h.local) {
-      const incoming = await commitsAhead(db, 'origin/main', 'main');
+      const [incoming, removed, ancestor] = await Promise.all([
+        commitsAhead(db, 'origin/main', 'main'),
+        issuesRemovedBy(db, 'main', 'origin/main'),
+        seenRemote && rewound === undefined ? isAncestor(db, seenRemote, h.remote) : Promise.resolve(true),
+      ]);
+      if (!ancestor && seenRemote) rewound = { from: seenRemote, to: h.remote };
       if (incoming > 0) {
         // grava never deletes an issue row; a history that does was written by hand (MERGE_SPEC §13c).
-        const removed = await issuesRemovedBy(db, 'main', 'origin/main');
         if (removed > 0) {
           throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's main (${h.remote}) removes ${removed} issue row(s) that this workspace holds; grava never deletes an issue, so its history was rewritten or tampered with by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, remote_head: h.remote, ...(rewound ? { rewound_from: rewound.from } : {}) });
         }
@@ -147,11 +152,13 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
         mergeCommit = m.commit ?? mergeCommit;
         // The clock observes every stamp the pull brought (merged, fast-forwarded or conflicting), not
         // only conflicting cells; a stamp beyond now + maxDrift is clamped, counted and its actor named.
-        const merged = await heads(db);
+        // main is where the merge left it (only this cycle commits, under the sync lock): the diff up to
+        // 'main' is read beside the heads.
+        const [merged, between] = await Promise.all([heads(db), h.local ? stampsBetween(db, TABLES, h.local, 'main') : Promise.resolve([])]);
         after = merged;
         const pulledStamps = [
           ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
-          ...(h.local !== null && merged.local !== null ? await stampsBetween(db, TABLES, h.local, merged.local) : []),
+          ...between,
         ];
         clamped += replica.clock.observe(pulledStamps);
         for (const a of skewedActors(pulledStamps, now())) skewed.add(a);

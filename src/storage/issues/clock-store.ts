@@ -167,6 +167,9 @@ export class FileClock implements Clock {
   observe(stamps: Iterable<string>): number {
     const list = [...stamps];
     if (list.length === 0) return 0;
+    // Observing is a max: stamps that neither pass this clock nor need clamping change nothing, on disk either.
+    const probe = observeInto(this.state, list, this.now());
+    if (probe.clamped === 0 && probe.state === this.state) return 0;
     return this.update(() => {
       const r = observeInto(this.state, list, this.now());
       this.state = r.state;
