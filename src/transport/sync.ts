@@ -94,6 +94,41 @@ export function skewedActors(stamps: readonly string[], now: number): Set<string
   return out;
 }
 
+/** How long one fetch or push may take before it is abandoned (GRAVA_REMOTE_TIMEOUT_MS; default 120 s). */
+export function remoteTimeoutMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_REMOTE_TIMEOUT_MS);
+  return Number.isSafeInteger(n) && n > 0 ? n : 120_000;
+}
+
+/**
+ * A fetch or push with a deadline. A link that blackholes an open connection leaves Dolt's procedure
+ * waiting with no deadline of its own (seen in the partition drill: over 90 s), and the sync lock with
+ * it. At the deadline the workspace server is restarted, which ends the procedure; the cycle fails with
+ * GRAVA_E_REMOTE and the next one starts on fresh connections.
+ */
+async function remoteCall<T>(replica: Replica, what: string, call: () => Promise<T>): Promise<T> {
+  const ms = remoteTimeoutMs();
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new GravaError('GRAVA_E_REMOTE', `${what} took longer than ${Math.round(ms / 1000)} s (the link to the remote may be down); abandoned, nothing lost`, { timeout_ms: ms }));
+    }, ms);
+  });
+  const running = call();
+  try {
+    return await Promise.race([running, deadline]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (timedOut) {
+      await replica.server.stop();
+      await running.catch(() => undefined); // ends with the server's connections
+      await replica.server.ensureRunning();
+    }
+  }
+}
+
 async function cycle(replica: Replica, remote: string, user: string | undefined, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const started = now();
@@ -126,7 +161,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const attempt = async (): Promise<number> => {
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
-    await timed('fetch_ms', () => fetchRemote(db, user));
+    await timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user)));
     // The heads, what came in, and the issue rows it removed, side by side on the pool (refs, not hashes:
     // nothing moves them meanwhile; a missing origin/main is reported from the heads).
     const h = await heads(db);
@@ -168,7 +203,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     }
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
     const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
-    if (outgoing > 0) await timed('push_ms', () => withPushLock(remote, () => pushRemote(db, user)));
+    if (outgoing > 0) await timed('push_ms', () => withPushLock(remote, () => remoteCall(replica, 'push', () => pushRemote(db, user))));
     lastHead = after.local;
     return outgoing;
   };
