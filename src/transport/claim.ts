@@ -16,7 +16,7 @@ import { mergeRef } from '../storage/versioning/merge-runner.js';
 import { fetchRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { checkReachable } from './reachability.js';
-import { syncHoldingLock } from './sync.js';
+import { remoteCall, syncHoldingLock } from './sync.js';
 import { backoffDelay, CLAIM_BACKOFF, sleep } from '../errors/retry.js';
 
 export interface ClaimResult {
@@ -59,11 +59,11 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
     let pushedLocal = false;
     for (;;) {
       // A fetch that read a git or directory remote mid-push counts as a lost race.
-      const fetched = await fetchRemote(replica.db, user).then(() => true, (e: unknown) => {
+      const fetched = await remoteCall(replica, 'fetch', () => fetchRemote(replica.db, user)).then(() => true, (e: unknown) => {
         if (asGravaError(e).data?.transient === true) return false;
         throw e;
       });
-      const r = fetched ? await claimOnRemoteHead(ctx, id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}) : { kind: 'raced' as const };
+      const r = fetched ? await remoteCall(replica, 'the claim', () => claimOnRemoteHead(ctx, id, opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {})) : { kind: 'raced' as const };
       if (r.kind === 'absent') {
         // Not on the central yet (made here and not synced): send local work first, once.
         if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });

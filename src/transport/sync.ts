@@ -106,7 +106,7 @@ export function remoteTimeoutMs(env: Readonly<Record<string, string | undefined>
  * it. At the deadline the workspace server is restarted, which ends the procedure; the cycle fails with
  * GRAVA_E_REMOTE and the next one starts on fresh connections.
  */
-async function remoteCall<T>(replica: Replica, what: string, call: () => Promise<T>): Promise<T> {
+export async function remoteCall<T>(replica: Replica, what: string, call: () => Promise<T>): Promise<T> {
   const ms = remoteTimeoutMs();
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
@@ -122,9 +122,13 @@ async function remoteCall<T>(replica: Replica, what: string, call: () => Promise
   } finally {
     if (timer) clearTimeout(timer);
     if (timedOut) {
-      await replica.server.stop();
-      await running.catch(() => undefined); // ends with the server's connections
-      await replica.server.ensureRunning();
+      // The timeout is what the caller sees; the restart is best effort, and the server is always started again.
+      try {
+        await replica.server.stop().catch(() => undefined);
+        await running.catch(() => undefined); // ends with the server's connections
+      } finally {
+        await replica.server.ensureRunning().catch(() => undefined);
+      }
     }
   }
 }

@@ -7,6 +7,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, isAlive, sleep } from '../../src/storage/dolt/process-util.js';
@@ -131,6 +132,33 @@ describe('grava server start --init', () => {
     expect(statSync(centralPaths(dataDir).doltLog).size).toBeGreaterThan(0);
     r.child.kill('SIGTERM');
     expect(await r.exited).toBe(0);
+  });
+
+  it('a detached start given a new HTTP port waits for readiness on that port', async () => {
+    const dataDir = volume();
+    const [httpPort] = await ports(1);
+    const env = { GRAVA_SERVER_ROOT_PASSWORD_FILE: join(secrets, 'root') };
+    const r = await cli(root, ['server', 'start', '--data-dir', dataDir, '--detach', '--json', '--http-port', String(httpPort)], env);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ running: true, ready: true, already_running: false });
+    expect(settingsOf(dataDir).httpPort).toBe(httpPort);
+    expect((await cli(root, ['server', 'stop', '--data-dir', dataDir, '--json'], env)).code).toBe(0);
+  });
+
+  it('a start that fails with the settings given to it leaves the recorded ones alone', async () => {
+    const dataDir = volume();
+    const before = readFileSync(centralPaths(dataDir).settings, 'utf8');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await cli(root, ['server', 'start', '--data-dir', dataDir, '--port', String(port)], { GRAVA_SERVER_ROOT_PASSWORD_FILE: join(secrets, 'root') });
+      expect(r.code).not.toBe(0);
+      expect(errorCode(r)).toBe('GRAVA_E_SERVER');
+    } finally {
+      busy.close();
+    }
+    expect(readFileSync(centralPaths(dataDir).settings, 'utf8')).toBe(before);
   });
 
   it('refuses another database name, or a secret given twice, and changes nothing', async () => {

@@ -60,7 +60,7 @@ interface Container {
 
 describe('deploy/kubernetes', () => {
   it('holds valid objects only, each checked against the Kubernetes schemas', () => {
-    expect(all.map((x) => x.obj.kind).sort()).toEqual(['Secret', 'Service', 'Service', 'StatefulSet']);
+    expect(all.map((x) => x.obj.kind).sort()).toEqual(['NetworkPolicy', 'Secret', 'Service', 'Service', 'StatefulSet']);
     for (const { file, obj } of all) expect(() => model(obj).validate(), `${file}: ${obj.kind} ${obj.metadata.name}`).not.toThrow();
   });
 
@@ -112,6 +112,15 @@ describe('deploy/kubernetes', () => {
     expect(svc.spec.ports.map((p) => [p.name, p.port, p.targetPort])).toEqual([['remotesapi', 50051, 'remotesapi'], ['http', 50080, 'http']]);
     const sts = find('StatefulSet', 'grava-server') as Obj & { spec: { template: { metadata: { labels: Record<string, string> } } } };
     expect(sts.spec.template.metadata.labels).toMatchObject(svc.spec.selector);
+  });
+});
+
+describe('deploy/kubernetes network policy', () => {
+  it('admits the remotesapi and the HTTP API only, not SQL', () => {
+    const np = find('NetworkPolicy', 'grava-server') as Obj & { spec: { podSelector: { matchLabels: Record<string, string> }; ingress: { ports: { port: number }[] }[] } };
+    const ports = np.spec.ingress.flatMap((r) => r.ports.map((p) => p.port)).sort();
+    expect(ports).toEqual([50051, 50080]);
+    expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'grava-server' });
   });
 });
 

@@ -69,12 +69,16 @@ export function registerServer(program: Command): void {
       const paths = centralPaths(opts.dataDir);
       const { jsonLog } = await import('../../server/log.js');
       const log = jsonLog((line) => process.stderr.write(line));
-      if (opts.init) {
+      if (opts.init && !existsSync(paths.settings)) {
         const { initServer } = await import('../../server/central.js');
-        if (!existsSync(paths.settings)) { // a non-empty dir without settings is refused by init, naming the problem
+        const { initLockPath } = await import('../../server/paths.js');
+        const { withFileLock } = await import('../../storage/dolt/file-lock.js');
+        // One init per data dir at a time: the loser of two concurrent starts finds the settings and reuses them.
+        await withFileLock(initLockPath(paths), async () => {
+          if (existsSync(paths.settings)) return; // a non-empty dir without settings is refused by init, naming the problem
           const r = await initServer({ dataDir: paths.dir, values: parsed('init', opts) });
           log.info('initialised an empty data dir', { data_dir: r.data_dir, database: r.database, main_head: r.main_head, sync_user: r.sync_user, root_password: r.root_password, dolt_version: r.dolt_version });
-        }
+        }, 300_000);
       }
       if (opts.detach) {
         const { serverStatus, startDetached } = await import('../../server/control.js');
