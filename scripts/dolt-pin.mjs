@@ -8,7 +8,11 @@ export function readPin(root) {
   return JSON.parse(readFileSync(join(root, 'tools', 'dolt', 'dolt.json'), 'utf8'));
 }
 
+/** grava's cache outside the clone (the same rule as cacheBase() in src/storage/dolt/dolt-binary.ts). */
+export function cacheBase() {
+  return process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
+}
+
 export function doltCachePath(pin) {
-  const base = process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
-  return join(base, 'dolt', `${pin.version}-${pin.commit}`, 'dolt');
+  return join(cacheBase(), 'dolt', `${pin.version}-${pin.commit}`, 'dolt');
 }

@@ -4,12 +4,11 @@
 // used only when the user has not named one in CONTAINERS_CONF.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheBase } from './dolt-pin.mjs';
 
 export function cacheDir(...parts) {
-  const base = process.env.GRAVA_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'grava');
-  const dir = join(base, ...parts);
+  const dir = join(cacheBase(), ...parts);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
