@@ -196,7 +196,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     const cycle: number[] = [];
     const floor: number[] = [];
     const conflicts: number[] = [];
-    const phases: Record<keyof SyncPhases, number[]> = { commit_ms: [], fetch_ms: [], merge_ms: [], push_ms: [] };
+    const phases: Record<keyof SyncPhases, number[]> = { commit_ms: [], fetch_ms: [], merge_ms: [], push_ms: [], wait_ms: [] };
     // One warm-up round of each, not counted.
     for (let round = -1; round < rounds; round++) {
       await makeChanges(local, remote, issues, round, rand);
@@ -236,7 +236,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       issues,
       clone_ms: Math.round(cloneMs),
       cycle: c,
-      phases: { commit_ms: summarize(phases.commit_ms), fetch_ms: summarize(phases.fetch_ms), merge_ms: summarize(phases.merge_ms), push_ms: summarize(phases.push_ms) },
+      phases: { commit_ms: summarize(phases.commit_ms), fetch_ms: summarize(phases.fetch_ms), merge_ms: summarize(phases.merge_ms), push_ms: summarize(phases.push_ms), wait_ms: summarize(phases.wait_ms) },
       floor: fl,
       ratio_p50: c.p50 / fl.p50,
       noop: summarize(noop),

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   GRAVA_E_REMOTE: 'the central server refused or could not be reached',
   GRAVA_E_AUTH: 'credentials for the central server are missing or wrong',
   GRAVA_E_PUSH_REJECTED: 'the push kept losing the race to other workspaces',
+  GRAVA_E_QUEUE_TIMEOUT: "the workspace's branch was pushed but the central's merge queue did not merge it in time; nothing is lost, the next sync waits again",
   GRAVA_E_HISTORY_REWRITE: "the central's history removes issues this workspace holds (grava never deletes an issue row); nothing was merged or pushed",
   GRAVA_E_LOCKED: 'another grava process holds the lock',
   GRAVA_E_SERVER_EXISTS: 'a central server data dir already exists there',

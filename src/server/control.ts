@@ -12,6 +12,7 @@ import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
 import { readSettings, rootPassword } from './settings.js';
 import { isSupervisorProcess, readSupervisorState } from './supervisor.js';
+import type { QueueStats } from './merge-queue.js';
 import { hasPid, readJsonFile } from '../storage/dolt/json-file.js';
 import { createUser, dropUser, listUsers, type CentralUser, type UserRole } from '../storage/versioning/central-admin.js';
 import { generateSecret } from '../storage/dolt/layout.js';
@@ -44,6 +45,8 @@ export interface ServerStatus {
     readonly last_main_head: string | null;
     readonly last_error: string | null;
   };
+  /** The merge queue, as the running supervisor reports it (null when it is not running or did not answer). */
+  readonly queue: QueueStats | null;
 }
 
 function doltPidOf(paths: CentralPaths): number | null {
@@ -64,6 +67,16 @@ async function httpReadiness(settings: Pick<ServerSettings, 'host' | 'httpPort'>
   }
 }
 
+async function httpQueue(settings: Pick<ServerSettings, 'host' | 'httpPort'>): Promise<QueueStats | null> {
+  try {
+    const res = await fetch(`http://${dialHost(settings.host)}:${settings.httpPort}/healthz`, { signal: AbortSignal.timeout(3_000) });
+    const body = (await res.json()) as { queue?: QueueStats };
+    return body.queue ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function serverStatus(paths: CentralPaths, env: Env = process.env): Promise<ServerStatus> {
   const settings = readSettings(paths);
   const sup = readSupervisorState(paths);
@@ -75,6 +88,7 @@ export async function serverStatus(paths: CentralPaths, env: Env = process.env):
   const readiness = password !== undefined ? await checkReadiness(paths, settings, adminTarget(paths, password)) : supervisorPid !== null ? await httpReadiness(settings) : null;
   const backup = readBackupState(paths);
   const supState = supervisorPid !== null ? sup : undefined;
+  const queue = supervisorPid !== null ? await httpQueue(supState ? { host: supState.host, httpPort: supState.http_port } : settings) : null;
   return {
     data_dir: paths.dir,
     database: settings.database,
@@ -100,6 +114,7 @@ export async function serverStatus(paths: CentralPaths, env: Env = process.env):
       last_main_head: backup.lastMainHead,
       last_error: backup.lastError,
     },
+    queue,
   };
 }
 

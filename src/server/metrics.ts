@@ -68,6 +68,17 @@ export interface MetricsSnapshot {
   readonly mainCommits: number | null;
   readonly diskFreeBytes: number | null;
   readonly doltMetricsUp: boolean;
+  /** The merge queue's figures (server/merge-queue.ts); absent in snapshots that have none. */
+  readonly queue?: {
+    readonly depth: number;
+    readonly oldestWaitMs: number;
+    readonly merged: number;
+    readonly upToDate: number;
+    readonly mainMoved: number;
+    readonly refused: number;
+    readonly failures: number;
+    readonly lastMergeMs: number | null;
+  };
 }
 
 const gauge = (name: string, help: string, value: number, labels?: Record<string, string>): MetricFamily => ({ name, help, type: 'gauge', samples: [labels ? { labels, value } : { value }] });
@@ -95,6 +106,24 @@ export function centralMetricFamilies(s: MetricsSnapshot): MetricFamily[] {
   if (s.databaseSizeBytes !== null) families.push(gauge('grava_database_size_bytes', "bytes of the central database's files on disk", s.databaseSizeBytes));
   if (s.mainCommits !== null) families.push(gauge('grava_main_commits', 'commits on the main branch of the central database', s.mainCommits));
   if (s.diskFreeBytes !== null) families.push(gauge('grava_disk_free_bytes', 'bytes available to the server on the data dir filesystem', s.diskFreeBytes));
+  if (s.queue) {
+    const q = s.queue;
+    families.push(
+      gauge('grava_queue_depth', 'workspace branch heads waiting for the merge queue', q.depth),
+      gauge('grava_queue_oldest_wait_seconds', 'how long the oldest waiting head has waited (0: none waiting)', q.oldestWaitMs / 1000),
+      {
+        name: 'grava_queue_merges_total', help: 'workspace heads the merge queue handled, by outcome', type: 'counter',
+        samples: [
+          { labels: { outcome: 'merged' }, value: q.merged },
+          { labels: { outcome: 'up_to_date' }, value: q.upToDate },
+          { labels: { outcome: 'refused' }, value: q.refused },
+        ],
+      },
+      { name: 'grava_queue_main_moved_total', help: 'merges built again because something other than the queue moved main', type: 'counter', samples: [{ value: q.mainMoved }] },
+      { name: 'grava_queue_failures_total', help: 'merge queue rounds that failed (Dolt restarting, errors); retried with backoff', type: 'counter', samples: [{ value: q.failures }] },
+    );
+    if (q.lastMergeMs !== null) families.push(gauge('grava_queue_last_merge_seconds', 'time the last merge took, from its turn to main moving', q.lastMergeMs / 1000));
+  }
   families.push(gauge('grava_dolt_metrics_up', "1 when Dolt's own metrics endpoint answered and its metrics follow", s.doltMetricsUp ? 1 : 0));
   return families;
 }

@@ -22,6 +22,7 @@ import { startSettings, type ServerSettings, type Tunables } from './config.js';
 import { buildHttpApp } from './http.js';
 import type { Log } from './log.js';
 import { centralMetricFamilies, renderMetrics } from './metrics.js';
+import { MergeQueue } from './merge-queue.js';
 import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
 import { readSettings, rootPassword, writeSettings } from './settings.js';
@@ -117,10 +118,15 @@ export class Supervisor {
   private stopping: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private wakeWatchdog: (() => void) | undefined;
+  readonly queue: MergeQueue;
 
   constructor(readonly o: SupervisorOptions) {
     this.now = o.now ?? Date.now;
     this.startedAtMs = this.now();
+    this.queue = new MergeQueue({
+      target: adminTarget(o.paths, o.rootPassword), database: o.settings.database, dataDir: o.paths.dir,
+      log: o.log, signal: this.abort.signal, now: this.now,
+    });
     this.dolt = centralDoltServer(o.paths, o.settings, o.doltPath, o.rootPassword, {
       onExit: (pid) => { if (pid === this.doltPid) this.wakeWatchdog?.(); },
     });
@@ -145,7 +151,7 @@ export class Supervisor {
       this.doltStartedAtMs = this.now();
       log.info('dolt sql-server running', { dolt_pid: state.pid, sql_port: settings.port, remotesapi_port: settings.remotesapiPort });
       this.app = buildHttpApp({
-        health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid }),
+        health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid, queue: this.queue.stats() }),
         readiness: () => this.readiness(),
         metrics: () => this.metricsText(),
       });
@@ -162,7 +168,7 @@ export class Supervisor {
       rmSync(paths.supervisorState, { force: true });
       throw e;
     }
-    if (!this.abort.signal.aborted) this.loops = [this.watchdog(), this.backupSchedule()];
+    if (!this.abort.signal.aborted) this.loops = [this.watchdog(), this.backupSchedule(), this.queue.run()];
   }
 
   /** Resolves once the supervisor has stopped (after stop(), or a fatal error in a loop). */
@@ -340,6 +346,10 @@ export class Supervisor {
       mainCommits: commits,
       diskFreeBytes: ready.checks.disk.free_bytes,
       doltMetricsUp: doltText !== null,
+      queue: (({ depth, oldest_wait_ms, merged_total, up_to_date_total, main_moved_total, refused_total, failures_total, last_merge_ms }) => ({
+        depth, oldestWaitMs: oldest_wait_ms, merged: merged_total, upToDate: up_to_date_total, mainMoved: main_moved_total,
+        refused: refused_total, failures: failures_total, lastMergeMs: last_merge_ms,
+      }))(this.queue.stats()),
     }));
     return doltText === null ? own : `${own}# Dolt's own metrics (dolt sql-server on 127.0.0.1:${settings.metricsPort})\n${doltText}`;
   }

@@ -17,6 +17,7 @@ import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
+import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 
 export interface SyncPhases {
@@ -24,6 +25,8 @@ export interface SyncPhases {
   fetch_ms: number;
   merge_ms: number;
   push_ms: number;
+  /** Queue mode: waiting for the central's merge queue to merge the pushed branch. */
+  wait_ms: number;
 }
 
 export interface SyncResult {
@@ -53,6 +56,10 @@ export interface SyncResult {
   readonly local_commit: string | null;
   readonly merge_commit: string | null;
   readonly head: string;
+  /** 'queue': pushed ws/<actor> and waited for the central's merge queue; 'direct': pushed main. */
+  readonly mode: SyncMode;
+  /** Queue mode: when this workspace saw the central's main holding its pushed head (null when nothing was pushed). */
+  readonly merged_at: string | null;
 }
 
 export interface SyncOptions {
@@ -61,6 +68,8 @@ export interface SyncOptions {
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
+  /** Overrides sync.mode (tests and the fleet benchmark). */
+  readonly mode?: SyncMode;
 }
 
 /** Cells where this actor held an issue and the merge gave it to someone else. */
@@ -133,82 +142,158 @@ export async function remoteCall<T>(replica: Replica, what: string, call: () => 
   }
 }
 
+/** What a cycle gathers across its attempts. */
+interface Tally {
+  pulled: number;
+  conflicts: number;
+  conflictCells: number;
+  mergeCommit: string | null;
+  clamped: number;
+  readonly skewed: Set<string>;
+  readonly lostClaims: { id: string; holder: string | null }[];
+  readonly repairs: Repair[];
+  rewound: { from: string; to: string } | undefined;
+}
+
+type Timed = <T>(phase: keyof SyncPhases, fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * Merges `origin/main` (fetched by the caller) into main when it brought anything, after refusing a history
+ * that removes issue rows. Returns main and origin/main as they then stand.
+ */
+async function mergeIncoming(replica: Replica, tally: Tally, seenRemote: string | null, timed: Timed, now: () => number): Promise<{ local: string; remote: string | null }> {
+  const db = replica.db;
+  // The heads, what came in, and the issue rows it removed, side by side on the pool (refs, not hashes:
+  // nothing moves them meanwhile; a missing origin/main is reported from the heads).
+  const h = await heads(db);
+  if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
+  if (h.remote === h.local) return h;
+  const [incoming, removed, ancestor] = await Promise.all([
+    commitsAhead(db, 'origin/main', 'main'),
+    issuesRemovedBy(db, 'main', 'origin/main'),
+    seenRemote && tally.rewound === undefined ? isAncestor(db, seenRemote, h.remote) : Promise.resolve(true),
+  ]);
+  if (!ancestor && seenRemote) tally.rewound = { from: seenRemote, to: h.remote };
+  if (incoming === 0) return h;
+  // grava never deletes an issue row; a history that does was written by hand (MERGE_SPEC §13c).
+  if (removed > 0) {
+    throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's main (${h.remote}) removes ${removed} issue row(s) that this workspace holds; grava never deletes an issue, so its history was rewritten or tampered with by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, remote_head: h.remote, ...(tally.rewound ? { rewound_from: tally.rewound.from } : {}) });
+  }
+  tally.pulled += incoming;
+  // Writes that other processes made during this cycle are committed inside the merge's transaction.
+  const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
+  tally.conflicts += m.conflictRows;
+  tally.conflictCells += m.conflictCells;
+  tally.mergeCommit = m.commit ?? tally.mergeCommit;
+  // The clock observes every stamp the pull brought (merged, fast-forwarded or conflicting), not
+  // only conflicting cells; a stamp beyond now + maxDrift is clamped, counted and its actor named.
+  // main is where the merge left it (only this cycle commits, under the sync lock): the diff up to
+  // 'main' is read beside the heads.
+  const [merged, between] = await Promise.all([heads(db), h.local ? stampsBetween(db, TABLES, h.local, 'main') : Promise.resolve([])]);
+  const pulledStamps = [
+    ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
+    ...between,
+  ];
+  tally.clamped += replica.clock.observe(pulledStamps);
+  for (const a of skewedActors(pulledStamps, now())) tally.skewed.add(a);
+  tally.lostClaims.push(...lostClaimsIn(m.decisions, replica.config.actor));
+  tally.repairs.push(...m.repairs);
+  return merged;
+}
+
+/** Is the cycle's queue or direct? `auto`: a `grava server` (an http(s) remote) has a merge queue; other transports push main. */
+export function syncModeFor(url: string, setting: unknown): SyncMode {
+  if (setting === 'direct') return 'direct';
+  return /^https?:\/\//i.test(url) ? 'queue' : 'direct';
+}
+
+export type SyncMode = 'queue' | 'direct';
+
+/** How long a queue-mode sync waits for the central to merge its branch (GRAVA_QUEUE_WAIT_MS; default 60 s). */
+export function queueWaitMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_QUEUE_WAIT_MS);
+  return Number.isSafeInteger(n) && n > 0 ? n : 60_000;
+}
+
+/** Pauses between looks at the central's main while the queue merges: quick at first (the queue polls every
+ *  50 ms and a fast-forward takes tens of ms), then gentler, so 50 waiting workspaces do not flood it. */
+const QUEUE_WAIT_STEPS_MS = [30, 30, 60, 60, 120, 250, 500] as const;
+
+/**
+ * Waits until the central's main holds `head`, fetching main with a growing pause (30 ms up to 500 ms).
+ * Bounded by GRAVA_QUEUE_WAIT_MS: past it the sync fails with GRAVA_E_QUEUE_TIMEOUT; the branch stays
+ * pushed and the queue merges it whenever it can, so the next sync finds it merged.
+ */
+async function waitForQueue(replica: Replica, head: string, fetchMain: () => Promise<void>, opts: SyncOptions): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const limit = queueWaitMs();
+  const until = now() + limit;
+  for (let n = 0; ; n++) {
+    await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
+    await fetchMain();
+    const remote = (await heads(replica.db)).remote;
+    if (remote !== null && (await isAncestor(replica.db, head, remote))) return;
+    if (now() >= until) {
+      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue`, { head, waited_ms: limit });
+    }
+  }
+}
+
 async function cycle(replica: Replica, remote: string, user: string | undefined, opts: SyncOptions): Promise<SyncResult> {
   const now = opts.now ?? Date.now;
   const started = now();
-  const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0 };
-  const timed = async <T>(phase: keyof SyncPhases, fn: () => Promise<T>): Promise<T> => {
+  const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0, wait_ms: 0 };
+  const timed: Timed = async (phase, fn) => {
     const t = now();
     try { return await fn(); } finally { phases[phase] += now() - t; }
   };
   const db = replica.db;
+  const mode = opts.mode ?? syncModeFor(remote, replica.config.settings?.['sync.mode']);
+  const branch = workspaceBranch(replica.config.actor);
   // Check the central first: a sync that cannot reach it changes nothing.
   await timed('fetch_ms', () => checkReachable(remote));
   // origin/main as this workspace last saw it: a fetch that moves it anywhere but forward is reported.
   const seenRemote = (await heads(db)).remote;
-  let rewound: { from: string; to: string } | undefined;
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let readRaces = 0;
   let lastHead: string | undefined;
   let serverRestarts = 0;
   let retries = 0;
-  let pulled = 0;
-  let conflicts = 0;
-  let conflictCells = 0;
-  let mergeCommit: string | null = null;
-  const lostClaims: { id: string; holder: string | null }[] = [];
-  const repairs: Repair[] = [];
-  let clamped = 0;
-  const skewed = new Set<string>();
+  let mergedAt: string | null = null;
+  const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
+  // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
+  const fetchMain = (): Promise<void> => timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : [])));
+  // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
+  // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
+  let adoptBranch = false;
+  const adoptOwnBranch = async (): Promise<void> => {
+    adoptBranch = false;
+    await timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', [branch])));
+    const m = await timed('merge_ms', () => mergeRef(db, `origin/${branch}`, { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
+    replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((x): x is string => x !== null)));
+  };
   /** One attempt: commit pending writes, fetch, merge, push. Returns the commits pushed. */
   const attempt = async (): Promise<number> => {
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
-    await timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user)));
-    // The heads, what came in, and the issue rows it removed, side by side on the pool (refs, not hashes:
-    // nothing moves them meanwhile; a missing origin/main is reported from the heads).
-    const h = await heads(db);
-    if (h.remote === null) throw new GravaError('GRAVA_E_REMOTE', 'the central server has no main branch');
-    let after = h;
-    if (h.remote !== h.local) {
-      const [incoming, removed, ancestor] = await Promise.all([
-        commitsAhead(db, 'origin/main', 'main'),
-        issuesRemovedBy(db, 'main', 'origin/main'),
-        seenRemote && rewound === undefined ? isAncestor(db, seenRemote, h.remote) : Promise.resolve(true),
-      ]);
-      if (!ancestor && seenRemote) rewound = { from: seenRemote, to: h.remote };
-      if (incoming > 0) {
-        // grava never deletes an issue row; a history that does was written by hand (MERGE_SPEC §13c).
-        if (removed > 0) {
-          throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's main (${h.remote}) removes ${removed} issue row(s) that this workspace holds; grava never deletes an issue, so its history was rewritten or tampered with by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, remote_head: h.remote, ...(rewound ? { rewound_from: rewound.from } : {}) });
-        }
-        pulled += incoming;
-        // Writes that other processes made during this cycle are committed inside the merge's transaction.
-        const m = await timed('merge_ms', () => mergeRef(db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
-        conflicts += m.conflictRows;
-        conflictCells += m.conflictCells;
-        mergeCommit = m.commit ?? mergeCommit;
-        // The clock observes every stamp the pull brought (merged, fast-forwarded or conflicting), not
-        // only conflicting cells; a stamp beyond now + maxDrift is clamped, counted and its actor named.
-        // main is where the merge left it (only this cycle commits, under the sync lock): the diff up to
-        // 'main' is read beside the heads.
-        const [merged, between] = await Promise.all([heads(db), h.local ? stampsBetween(db, TABLES, h.local, 'main') : Promise.resolve([])]);
-        after = merged;
-        const pulledStamps = [
-          ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
-          ...between,
-        ];
-        clamped += replica.clock.observe(pulledStamps);
-        for (const a of skewedActors(pulledStamps, now())) skewed.add(a);
-        lostClaims.push(...lostClaimsIn(m.decisions, replica.config.actor));
-        repairs.push(...m.repairs);
-      }
-    }
+    await fetchMain();
+    if (adoptBranch) await adoptOwnBranch();
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
+    const after = await mergeIncoming(replica, tally, seenRemote, timed, now);
     const outgoing = after.remote === after.local ? 0 : await commitsAhead(db, 'main', 'origin/main');
-    if (outgoing > 0) await timed('push_ms', () => withPushLock(remote, () => remoteCall(replica, 'push', () => pushRemote(db, user))));
     lastHead = after.local;
+    if (outgoing === 0) return 0;
+    if (mode === 'direct') {
+      await timed('push_ms', () => withPushLock(remote, () => remoteCall(replica, 'push', () => pushRemote(db, user))));
+      return outgoing;
+    }
+    // Queue mode: push this workspace's own branch (a fast-forward of its own history: it never races
+    // another workspace), then wait until the central's main holds it, and take main in.
+    await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`)));
+    await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMain, opts));
+    mergedAt = new Date(now()).toISOString();
+    lastHead = (await mergeIncoming(replica, tally, seenRemote, timed, now)).local;
     return outgoing;
   };
   for (;;) {
@@ -220,6 +305,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       // the work is still valid, so redo it from the fetch after the one backoff.
       const err = asGravaError(e);
       if (err.code !== 'GRAVA_E_PUSH_REJECTED' && !isLocalContention(e) && err.data?.transient !== true) throw err;
+      if (mode === 'queue' && err.code === 'GRAVA_E_PUSH_REJECTED') adoptBranch = true;
       if (retries >= maxRetries) {
         throw err.code === 'GRAVA_E_PUSH_REJECTED'
           ? new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries })
@@ -246,11 +332,12 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   }
 
   async function result(pushed = 0): Promise<SyncResult> {
-    for (const l of lostClaims) {
+    for (const l of tally.lostClaims) {
       await replica.issues.note(l.id, 'claim_lost', { holder: l.holder, actor: replica.config.actor });
     }
+    const { rewound, clamped, pulled } = tally;
     if (rewound) await replica.issues.note(null, 'remote_rewound', { from: rewound.from, to: rewound.to, pushed_back: pushed });
-    if (clamped > 0) await replica.issues.note(null, 'clock_skew_observed', { clamped, actors: [...skewed].sort(), max_drift_ms: DEFAULT_MAX_DRIFT_MS });
+    if (clamped > 0) await replica.issues.note(null, 'clock_skew_observed', { clamped, actors: [...tally.skewed].sort(), max_drift_ms: DEFAULT_MAX_DRIFT_MS });
     // A push does not move main; a merge during this attempt is already in lastHead.
     const head = lastHead ?? (await heads(db)).local;
     return {
@@ -258,19 +345,21 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       phases,
       pulled,
       pushed,
-      conflicts_resolved: conflicts,
-      conflict_cells: conflictCells,
+      conflicts_resolved: tally.conflicts,
+      conflict_cells: tally.conflictCells,
       retries,
       server_restarts: serverRestarts,
       remote_rewound: rewound !== undefined,
       noop: localCommit === null && pulled === 0 && pushed === 0,
-      lost_claims: lostClaims,
-      repairs,
+      lost_claims: tally.lostClaims,
+      repairs: tally.repairs,
       clamped_stamps: clamped,
-      skewed_actors: [...skewed].sort(),
+      skewed_actors: [...tally.skewed].sort(),
       local_commit: localCommit,
-      merge_commit: mergeCommit,
+      merge_commit: tally.mergeCommit,
       head,
+      mode,
+      merged_at: mergedAt,
     };
   }
 }

@@ -23,7 +23,7 @@ const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lo
   const zero = summarize([0]);
   return {
     transport: 'server', issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
-    phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero },
+    phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero, wait_ms: zero },
     ...(concurrent ? { concurrent: { workspaces: 4, rounds: 5, cycle: summarize(concurrent.cycle), retries: zero, total_retries: 3, lost: concurrent.lost } } : {}),
   };
 };

@@ -114,7 +114,7 @@ export function registerServer(program: Command): void {
       out.data(r, () => (r.stopped ? `grava server stopped (supervisor ${r.supervisor}, dolt ${r.dolt}) in ${r.duration_ms} ms` : 'grava server was not running'));
     }));
 
-  server.command('status').description('is the server running and ready? pids, ports, restarts, backups')
+  server.command('status').description('is the server running and ready? pids, ports, restarts, backups, the merge queue')
     .addOption(dataDirOption())
     .addOption(jsonOption())
     .action(async (opts: CommonOpts) => run(opts, async (out) => {
@@ -124,6 +124,7 @@ export function registerServer(program: Command): void {
         `${s.running ? 'running' : 'not running'}${s.ready ? ', ready' : ', not ready'}: supervisor ${s.supervisor_pid ?? '-'}, dolt ${s.dolt_pid ?? '-'}, restarts ${s.restarts}`,
         `  SQL ${s.host}:${s.ports.sql}, remotesapi *:${s.ports.remotesapi}, HTTP ${s.host}:${s.ports.http}; workspaces use ${s.remote_url}`,
         `  backups: every ${s.backup.interval_seconds || '-'} s, ${s.backup.stored} stored (keep ${s.backup.keep}), last outcome ${s.backup.last_outcome ?? 'none yet'}${s.backup.last_success_at ? `, last success at ${s.backup.last_success_at}` : ''}`,
+        ...(s.queue ? [`  merge queue: ${s.queue.depth} waiting${s.queue.depth > 0 ? ` (oldest ${(s.queue.oldest_wait_ms / 1000).toFixed(1)} s)` : ''}, ${s.queue.merged_total} merged, ${s.queue.refused_total} refused${s.queue.last_error ? `; last error: ${s.queue.last_error}` : ''}`] : []),
       ].join('\n'));
     }));
 

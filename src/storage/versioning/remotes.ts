@@ -67,9 +67,10 @@ export async function cloneDatabase(ws: Workspace, url: string, user: string | u
 /** `--user` for a central server; nothing for git and shared directories (their own credentials apply). */
 const userArgs = (user: string | undefined): string[] => (user === undefined ? [] : ['--user', user]);
 
-export async function fetchRemote(db: Db, user: string | undefined, remote = 'origin'): Promise<void> {
+/** `refspecs`: only these branches (queue mode fetches main, never every workspace's branch). */
+export async function fetchRemote(db: Db, user: string | undefined, remote = 'origin', refspecs: readonly string[] = []): Promise<void> {
   try {
-    const args = [...userArgs(user), remote];
+    const args = [...userArgs(user), remote, ...refspecs];
     await exec(db, `CALL DOLT_FETCH(${args.map(() => '?').join(', ')})`, args);
   } catch (e) {
     throw remoteError(e, 'fetch failed');
