@@ -28,6 +28,9 @@ export interface SyncBenchResult {
   phases: Record<keyof SyncPhases, Summary>;
   floor: Summary;
   ratio_p50: number;
+  /** A grava server: the same workload's cycle in queue mode (the default), measured in the same rounds;
+   *  `cycle` and the floor are the direct mode's, which runs the same procedures as the floor. */
+  queue?: { cycle: Summary; wait_ms: Summary; ratio_to_direct_p50: number };
   noop: Summary;
   conflicts_per_cycle: number[];
   /** Several workspaces changing and syncing at the same instant: retries are part of each cycle. */
@@ -197,10 +200,13 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     const floor: number[] = [];
     const conflicts: number[] = [];
     const phases: Record<keyof SyncPhases, number[]> = { commit_ms: [], fetch_ms: [], merge_ms: [], push_ms: [], wait_ms: [] };
+    const queued: number[] = [];
+    const queueWait: number[] = [];
+    const direct = { mode: 'direct' as const };
     // One warm-up round of each, not counted.
     for (let round = -1; round < rounds; round++) {
       await makeChanges(local, remote, issues, round, rand);
-      const s = await syncOnce(local);
+      const s = await syncOnce(local, direct);
       if (round >= 0) {
         cycle.push(s.duration_ms);
         conflicts.push(s.conflicts_resolved);
@@ -209,13 +215,21 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       await makeChanges(local, remote, issues, round + 1000, rand);
       const f = await rawCycle(local, central.user);
       if (round >= 0) floor.push(f);
-      await syncOnce(remote);
-      if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms`);
+      await syncOnce(remote, direct);
+      let q: number | undefined;
+      if (transport === 'server') {
+        await makeChanges(local, remote, issues, round + 2000, rand);
+        const x = await syncOnce(local, { mode: 'queue' });
+        q = x.duration_ms;
+        if (round >= 0) { queued.push(x.duration_ms); queueWait.push(x.phases.wait_ms); }
+        await syncOnce(remote);
+      }
+      if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms${q === undefined ? '' : `, queue mode ${q} ms`}`);
     }
-    await syncOnce(local);
+    await syncOnce(local, direct);
     const noop: number[] = [];
     for (let k = 0; k < (opts.noops ?? 20); k++) {
-      const s = await syncOnce(local);
+      const s = await syncOnce(local, direct);
       if (!s.noop) throw new Error('a cycle with nothing new on either side was not a no-op');
       noop.push(s.duration_ms);
     }
@@ -239,6 +253,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       phases: { commit_ms: summarize(phases.commit_ms), fetch_ms: summarize(phases.fetch_ms), merge_ms: summarize(phases.merge_ms), push_ms: summarize(phases.push_ms), wait_ms: summarize(phases.wait_ms) },
       floor: fl,
       ratio_p50: c.p50 / fl.p50,
+      ...(queued.length > 0 ? { queue: { cycle: summarize(queued), wait_ms: summarize(queueWait), ratio_to_direct_p50: summarize(queued).p50 / c.p50 } } : {}),
       noop: summarize(noop),
       conflicts_per_cycle: conflicts,
     };
@@ -253,10 +268,16 @@ export function reportSync(r: SyncBenchResult): string {
   return [
     `sync over ${r.transport === 'server' ? 'a grava server' : r.transport === 'git' ? 'a git repository (git+file)' : 'a shared directory'}, typical workload (${r.issues} issues; 20 local + 20 remote changes; 3 same-cell conflicts)`,
     `  clone:                  ${r.clone_ms} ms`,
-    `  full cycle:             ${fmt(r.cycle)}`,
+    `  full cycle${r.queue ? ' (direct)' : ''}:${r.queue ? '    ' : '             '}${fmt(r.cycle)}`,
     ...Object.entries(r.phases).map(([k, s]) => `    ${k.padEnd(20)} ${fmt(s)}`),
     `  floor (raw procedures): ${fmt(r.floor)}`,
     `  grava / floor at p50:   ${r.ratio_p50.toFixed(2)}x (${((r.ratio_p50 - 1) * 100).toFixed(0)} % overhead)`,
+    ...(r.queue ? [
+      `  queue mode (the default against a grava server), same workload, same run:`,
+      `    full cycle:           ${fmt(r.queue.cycle)}`,
+      `    waiting for the queue ${fmt(r.queue.wait_ms)}`,
+      `    queue / direct at p50: ${r.queue.ratio_to_direct_p50.toFixed(2)}x`,
+    ] : []),
     `  no-op cycle:            ${fmt(r.noop)}`,
     `  conflicts resolved per cycle: ${r.conflicts_per_cycle.join(', ')}`,
     ...(r.concurrent ? [

@@ -98,7 +98,7 @@ export const METHODS = {
       if (p.offline === true) return { ...(await ctx.replica.issues.claim(p.id, { ...lease, offline: true })), decided_by: 'local' };
       const { claimFleetWide } = await import('../transport/claim.js');
       const r = await claimFleetWide(ctx.replica, p.id, lease);
-      return { ...r.issue, decided_by: r.decided_by, races: r.races };
+      return { ...r.issue, decided_by: r.decided_by, via: r.via, races: r.races };
     },
   }),
   'issue.unclaim': method({ write: true, params: z.strictObject({ id, force: z.boolean().optional() }), run: (ctx, p) => ctx.replica.issues.unclaim(p.id, p.force === true) }),

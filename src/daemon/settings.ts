@@ -38,7 +38,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'sync.max_delay_ms', default: 30_000, parse: integer(100, 86_400_000), description: 'but no later than this after the first unsynced write' },
   { key: 'sync.max_batch_writes', default: 1_000, parse: integer(1, 1_000_000), description: 'sync at once when this many writes are pending' },
   { key: 'sync.pull_interval_ms', default: 'auto', parse: integer(0, 86_400_000, ['auto']), description: "pull this often when idle; 0 never; 'auto' is 10000, or 60000 for a hosted git remote (which the daemon also pushes to at most every 30 s)" },
-  { key: 'sync.mode', default: 'auto', parse: oneOf(['auto', 'direct']), description: "'auto' or 'direct' (the optimistic push cycle; the only one until the central merge queue lands)" },
+  { key: 'sync.mode', default: 'auto', parse: oneOf(['auto', 'direct']), description: "'auto': a grava server's merge queue (push ws/<actor>, wait for main), direct pushes for git and directory remotes; 'direct': always push main (the optimistic cycle)" },
 ];
 
 export interface SyncSettings {

@@ -13,7 +13,10 @@ import { FileClock, clockFilesLost, highWaterFromDb } from '../storage/issues/cl
 import { encodeHlc } from '../merge/hlc.js';
 import { openDb, type Db } from '../storage/dolt/db.js';
 import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
-import { discardScratch, mergeIntoMain, workspaceHeads, type QueueMergeOutcome } from '../storage/versioning/queue-merge.js';
+import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeIntoMain, workspaceHeads, type CentralClaim, type QueueMergeOutcome } from '../storage/versioning/queue-merge.js';
+import { GravaError } from '../errors/grava-error.js';
+import { headHash } from '../storage/dolt/version-control.js';
+import { isAncestor } from '../storage/versioning/sync-state.js';
 import type { Log } from './log.js';
 
 /** The actor the central's merges and events are stamped with. */
@@ -23,6 +26,13 @@ export const CENTRAL_ACTOR = 'grava-central';
 export function queuePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const n = Number(env.GRAVA_QUEUE_POLL_MS);
   return Number.isSafeInteger(n) && n >= 10 ? n : 50;
+}
+
+/** A merged workspace branch untouched this long is deleted (GRAVA_QUEUE_BRANCH_TTL_MS; default 24 h). Its
+ *  workspace's next push creates it again; nothing it held is lost, main holds all of it. */
+export function branchTtlMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_QUEUE_BRANCH_TTL_MS);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 86_400_000;
 }
 
 export interface QueueStats {
@@ -38,12 +48,28 @@ export interface QueueStats {
   /** Heads refused because they remove issue rows (MERGE_SPEC §13c). */
   readonly refused_total: number;
   readonly failures_total: number;
+  /** Merged branches deleted after GRAVA_QUEUE_BRANCH_TTL_MS without a push. */
+  readonly branches_deleted_total: number;
+  /** Claims decided through the claim call. */
+  readonly claims_total: number;
+  /** Times main was moved back or sideways by someone else and put back (issue 18). */
+  readonly main_restored_total: number;
+  readonly last_main_restore: { readonly at: string; readonly from: string; readonly to: string } | null;
   readonly last_merge_at: string | null;
   readonly last_merge_ms: number | null;
   readonly last_error: string | null;
   /** Refused heads by branch, until the branch moves. */
   readonly refused: Readonly<Record<string, string>>;
 }
+
+/** A claim asked of the central (POST /v1/claims), decided in the queue's order. */
+export interface ClaimJob {
+  readonly id: string;
+  readonly actor: string;
+  readonly leaseMs?: number;
+}
+
+export type ClaimAnswer = Exclude<CentralClaim, { kind: 'main_moved' }>;
 
 interface Waiting {
   hash: string;
@@ -57,7 +83,16 @@ export class MergeQueue {
   /** The last head of each branch that main holds (or that was refused), so it is not looked at again. */
   private readonly done = new Map<string, string>();
   private readonly refused = new Map<string, string>();
-  private counts = { merged: 0, upToDate: 0, mainMoved: 0, refused: 0, failures: 0 };
+  private counts = { merged: 0, upToDate: 0, mainMoved: 0, refused: 0, failures: 0, deleted: 0, restored: 0 };
+  private lastRestore: { at: string; from: string; to: string } | null = null;
+  /** When each branch was last seen to move (this process's lifetime). */
+  private readonly movedAt = new Map<string, number>();
+  private lastSweep = 0;
+  /** main's head as this queue last left or saw it. */
+  private lastMain: string | undefined;
+  private readonly claims: { job: ClaimJob; resolve: (a: ClaimAnswer) => void; reject: (e: unknown) => void }[] = [];
+  private wake: (() => void) | undefined;
+  private claimCount = 0;
   private lastMergeAt: number | null = null;
   private lastMergeMs: number | null = null;
   private lastError: string | null = null;
@@ -89,11 +124,53 @@ export class MergeQueue {
       main_moved_total: this.counts.mainMoved,
       refused_total: this.counts.refused,
       failures_total: this.counts.failures,
+      branches_deleted_total: this.counts.deleted,
+      claims_total: this.claimCount,
+      main_restored_total: this.counts.restored,
+      last_main_restore: this.lastRestore,
       last_merge_at: this.lastMergeAt === null ? null : new Date(this.lastMergeAt).toISOString(),
       last_merge_ms: this.lastMergeMs,
       last_error: this.lastError,
       refused: Object.fromEntries(this.refused),
     };
+  }
+
+  /**
+   * Decides a claim between two merges of the queue, so verdicts and merges have one order. Rejected with
+   * GRAVA_E_SHUTTING_DOWN when the service stops first.
+   */
+  claim(job: ClaimJob): Promise<ClaimAnswer> {
+    if (this.o.signal.aborted) return Promise.reject(new GravaError('GRAVA_E_SHUTTING_DOWN', 'the central is stopping'));
+    return new Promise((resolve, reject) => {
+      this.claims.push({ job, resolve, reject });
+      this.wake?.();
+    });
+  }
+
+  private async serveClaims(db: Db, clock: FileClock): Promise<void> {
+    while (this.claims.length > 0 && !this.o.signal.aborted) {
+      const c = this.claims[0]!;
+      let answer: CentralClaim;
+      try {
+        for (let attempt = 0; ; attempt++) {
+          answer = await claimOnMain({ target: this.o.target, database: this.o.database, db, clock, prefix: '' }, c.job.id, c.job.actor, c.job.leaseMs);
+          if (answer.kind !== 'main_moved' || attempt >= MAX_MAIN_MOVED_RETRIES) break;
+          this.counts.mainMoved++;
+        }
+      } catch (e) {
+        // Whatever failed (Dolt restarting, a bad id), the claimer hears it and may ask again; the line moves on.
+        this.claims.shift();
+        c.reject(e);
+        continue;
+      }
+      this.claims.shift();
+      if (answer.kind === 'main_moved') c.reject(new GravaError('GRAVA_E_PUSH_REJECTED', 'main kept moving while the central decided the claim; try again'));
+      else {
+        this.claimCount++;
+        this.lastMain = answer.main;
+        c.resolve(answer);
+      }
+    }
   }
 
   /** Runs until the signal aborts. Failures (Dolt restarting) are logged and retried with backoff. */
@@ -110,6 +187,7 @@ export class MergeQueue {
           // What a killed process (or a failed attempt) left on the scratch branch is dropped before anything else.
           if (!scratchChecked || failures > 0) await discardScratch(db);
           scratchChecked = true;
+          await this.serveClaims(db, clock);
           const more = await this.round(db, clock);
           if (failures > 0) log.info('merge queue running again', { after_failures: failures });
           failures = 0;
@@ -124,6 +202,7 @@ export class MergeQueue {
         }
       }
     } finally {
+      for (const c of this.claims.splice(0)) c.reject(new GravaError('GRAVA_E_SHUTTING_DOWN', 'the central stopped before deciding the claim'));
       await db.destroy().catch(() => undefined);
     }
   }
@@ -139,23 +218,64 @@ export class MergeQueue {
 
   /** Looks at the branches and merges each waiting head once, oldest first. Returns true if it merged anything. */
   private async round(db: Db, clock: FileClock): Promise<boolean> {
-    const heads = await workspaceHeads(db);
+    const [heads, main] = await Promise.all([workspaceHeads(db), headHash(db, 'main')]);
+    if (main !== this.lastMain) {
+      // main moved without this queue (a direct push, a claim pushed to main, a restore or a force-push):
+      // what main held is known no more, so every branch head is looked at again (cheap when main has it).
+      if (this.lastMain !== undefined && !(await isAncestor(db, this.lastMain, main))) {
+        // Not a fast-forward of what the queue wrote: a force-push by someone holding a sync password
+        // (issue 18). Every commit main held is put back; the stray head is logged for the operator.
+        await restoreMain(this.o.target, this.o.database, this.lastMain);
+        this.counts.restored++;
+        this.lastRestore = { at: new Date(this.now()).toISOString(), from: main, to: this.lastMain };
+        this.o.log.error('main was moved back or sideways outside the merge queue (a force-push); restored to the head the queue wrote', { moved_to: main, restored_to: this.lastMain });
+        return true;
+      }
+      // main moved forward without this queue (a direct push, a claim pushed to main): what main held is
+      // known no more, so every branch head is looked at again (cheap when main has it).
+      if (this.lastMain !== undefined) this.o.log.info('main moved forward outside the queue', { from: this.lastMain, to: main });
+      this.done.clear();
+      this.lastMain = main;
+    }
     const present = new Set(heads.map((h) => h.name));
     for (const name of [...this.waiting.keys()]) if (!present.has(name)) this.waiting.delete(name);
+    for (const name of [...this.movedAt.keys()]) if (!present.has(name)) { this.movedAt.delete(name); this.done.delete(name); }
     for (const { name, hash } of heads) {
+      if (!this.movedAt.has(name) || (this.done.get(name) !== hash && !this.waiting.has(name))) this.movedAt.set(name, this.now());
       if (this.done.get(name) === hash) continue;
       const w = this.waiting.get(name);
       if (w) w.hash = hash;
       else this.waiting.set(name, { hash, since: this.now() });
     }
-    if (this.waiting.size === 0) return false;
+    if (this.waiting.size === 0) {
+      await this.sweep(db, heads);
+      return false;
+    }
     const line = [...this.waiting.entries()].sort((a, b) => a[1].since - b[1].since || (a[0] < b[0] ? -1 : 1));
     let moved = false;
     for (const [name, { hash }] of line) {
       if (this.o.signal.aborted) break;
+      // A claim waits for one merge at most.
+      await this.serveClaims(db, clock);
       moved = (await this.mergeOne(db, clock, name, hash)) || moved;
     }
     return moved;
+  }
+
+  /** Deletes merged branches nobody pushed for the TTL, at most once a minute, only while idle. */
+  private async sweep(db: Db, heads: readonly { name: string; hash: string }[]): Promise<void> {
+    const ttl = branchTtlMs();
+    if (this.now() - this.lastSweep < Math.min(60_000, ttl)) return;
+    this.lastSweep = this.now();
+    for (const { name, hash } of heads) {
+      if (this.done.get(name) !== hash || this.refused.has(name) || this.now() - (this.movedAt.get(name) ?? this.now()) < ttl) continue;
+      if (await deleteMergedBranch(db, name, hash)) {
+        this.counts.deleted++;
+        this.done.delete(name);
+        this.movedAt.delete(name);
+        this.o.log.info('deleted a merged workspace branch nobody pushed to', { branch: name, ttl_ms: ttl });
+      }
+    }
   }
 
   private async mergeOne(db: Db, clock: FileClock, branch: string, head: string): Promise<boolean> {
@@ -170,6 +290,7 @@ export class MergeQueue {
       }
       this.waiting.delete(branch);
       this.done.set(branch, head);
+      this.lastMain = out.main;
       if (out.kind === 'refused') {
         this.counts.refused++;
         this.refused.set(branch, head);
@@ -198,10 +319,12 @@ export class MergeQueue {
       const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
+        if (this.wake === done) this.wake = undefined;
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener('abort', done, { once: true });
+      this.wake = done;
     });
   }
 }

@@ -78,6 +78,8 @@ export interface MetricsSnapshot {
     readonly refused: number;
     readonly failures: number;
     readonly lastMergeMs: number | null;
+    readonly mainRestored: number;
+    readonly claims: number;
   };
 }
 
@@ -120,6 +122,8 @@ export function centralMetricFamilies(s: MetricsSnapshot): MetricFamily[] {
         ],
       },
       { name: 'grava_queue_main_moved_total', help: 'merges built again because something other than the queue moved main', type: 'counter', samples: [{ value: q.mainMoved }] },
+      { name: 'grava_main_restored_total', help: 'times main was moved back or sideways outside the merge queue (a force-push) and put back; alert on any increase', type: 'counter', samples: [{ value: q.mainRestored }] },
+      { name: 'grava_claims_total', help: 'claims decided by the claim call, in the merge queue\'s order', type: 'counter', samples: [{ value: q.claims }] },
       { name: 'grava_queue_failures_total', help: 'merge queue rounds that failed (Dolt restarting, errors); retried with backoff', type: 'counter', samples: [{ value: q.failures }] },
     );
     if (q.lastMergeMs !== null) families.push(gauge('grava_queue_last_merge_seconds', 'time the last merge took, from its turn to main moving', q.lastMergeMs / 1000));

@@ -10,7 +10,7 @@ import { readdirSync, lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GravaError } from '../errors/grava-error.js';
-import { mainCommitCount } from '../storage/versioning/central-admin.js';
+import { isSyncUser, mainCommitCount } from '../storage/versioning/central-admin.js';
 import { findDolt } from '../storage/dolt/dolt-binary.js';
 import { ping, type DoltServer } from '../storage/dolt/dolt-server.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
@@ -154,6 +154,8 @@ export class Supervisor {
         health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid, queue: this.queue.stats() }),
         readiness: () => this.readiness(),
         metrics: () => this.metricsText(),
+        authenticate: (user, password) => isSyncUser(adminTarget(paths, this.o.rootPassword), user, password),
+        claim: (job) => this.queue.claim(job),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });
@@ -346,9 +348,9 @@ export class Supervisor {
       mainCommits: commits,
       diskFreeBytes: ready.checks.disk.free_bytes,
       doltMetricsUp: doltText !== null,
-      queue: (({ depth, oldest_wait_ms, merged_total, up_to_date_total, main_moved_total, refused_total, failures_total, last_merge_ms }) => ({
+      queue: (({ depth, oldest_wait_ms, merged_total, up_to_date_total, main_moved_total, refused_total, failures_total, last_merge_ms, main_restored_total, claims_total }) => ({
         depth, oldestWaitMs: oldest_wait_ms, merged: merged_total, upToDate: up_to_date_total, mainMoved: main_moved_total,
-        refused: refused_total, failures: failures_total, lastMergeMs: last_merge_ms,
+        refused: refused_total, failures: failures_total, lastMergeMs: last_merge_ms, mainRestored: main_restored_total, claims: claims_total,
       }))(this.queue.stats()),
     }));
     return doltText === null ? own : `${own}# Dolt's own metrics (dolt sql-server on 127.0.0.1:${settings.metricsPort})\n${doltText}`;

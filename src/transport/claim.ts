@@ -1,15 +1,21 @@
 // A fleet-wide claim (docs/MERGE_SPEC.md, "Claims"): in a workspace with a
-// remote, `--claim` is decided by the central. The claim is written on the
-// central's head and pushed at once (storage/versioning/claim-branch.ts); the
-// push is a compare-and-swap, so of N agents claiming at once exactly one
-// lands it. A push that lost to another push re-fetches and decides again on
-// the new head: if the issue is now someone else's, the claim is refused
-// naming them. Either way the local replica then merges the central's head,
-// so its state shows the holder. One sync round trip when nobody races.
+// remote, `--claim` is decided by the central, in one of two ways:
+//  - against a grava server whose HTTP port answers, the central's claim call
+//    (claim-call.ts): its merge service decides on its own main, in order with
+//    the queue's merges, in one round trip; the replica then fetches main;
+//  - otherwise (git, a shared directory, a central whose HTTP port is not
+//    exposed) the claim is written on the central's head and pushed at once
+//    (storage/versioning/claim-branch.ts): the push is a compare-and-swap, so
+//    of N agents claiming at once exactly one lands it. A push that lost
+//    re-fetches and decides again on the new head.
+// Either way the local replica then merges the central's head, so its state
+// shows the holder; `via` in the result says which way was taken.
 
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { remoteAccess } from './remote-access.js';
+import { remoteCredentials } from '../storage/dolt/layout.js';
+import { apiListening, callClaim, claimApiUrl } from './claim-call.js';
 import type { Issue } from '../storage/issues/issue-types.js';
 import { claimOnRemoteHead } from '../storage/versioning/claim-branch.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
@@ -22,6 +28,8 @@ import { backoffDelay, CLAIM_BACKOFF, sleep } from '../errors/retry.js';
 export interface ClaimResult {
   readonly issue: Issue & { changed: boolean; lease_until: string | null };
   readonly decided_by: 'central';
+  /** 'call': the central's claim call (a grava server); 'push': a compare-and-swap push of the claim commit. */
+  readonly via: 'call' | 'push';
   /** Pushes that lost to another workspace's push before this one decided. */
   readonly races: number;
   readonly duration_ms: number;
@@ -40,6 +48,26 @@ async function adoptHead(replica: Replica): Promise<void> {
   replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
 }
 
+/** The claim asked of the central's merge service in one call; then main is fetched so the replica shows the verdict. */
+async function claimByCall(replica: Replica, api: string, creds: { user: string; password: string }, id: string, remote: string, user: string | undefined, opts: ClaimOptions, started: number): Promise<ClaimResult> {
+  let pushedLocal = false;
+  for (;;) {
+    const v = await callClaim(api, creds, { id, actor: replica.config.actor, ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}) });
+    if (v.kind === 'absent') {
+      // Not on the central yet (made here and not synced): send local work first, once.
+      if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
+      await syncHoldingLock(replica, remote, user);
+      pushedLocal = true;
+      continue;
+    }
+    await remoteCall(replica, 'fetch', () => fetchRemote(replica.db, user, 'origin', ['main']));
+    await adoptHead(replica);
+    if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `${v.message} (decided by the central server)`, { id, assignee: v.holder, decided_by: 'central' });
+    const local = await replica.issues.get(id);
+    return { issue: { ...local, changed: v.kind === 'won', lease_until: v.issue.lease_until }, decided_by: 'central', via: 'call', races: 0, duration_ms: Date.now() - started };
+  }
+}
+
 export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOptions = {}): Promise<ClaimResult> {
   if (!replica.config.remote) throw new GravaError('GRAVA_E_INTERNAL', 'a fleet-wide claim needs a remote');
   const { remote: { url: remote }, user } = remoteAccess(replica.config);
@@ -50,7 +78,11 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
     const err = asGravaError(e);
     throw new GravaError('GRAVA_E_REMOTE', `${err.message.split(';')[0] ?? err.message}; a claim is decided by the central, so nothing was claimed (\`--claim --offline\` claims locally and reports a lost claim at the next sync)`, err.data);
   }
+  const creds = remoteCredentials(replica.config);
+  const api = user !== undefined && creds ? claimApiUrl(remote) : undefined;
+  const useCall = api !== undefined && (await apiListening(api));
   return withFileLock(replica.paths.syncLock, async () => {
+    if (useCall) return claimByCall(replica, api, creds!, id, remote, user, opts, started);
     const ctx = {
       db: replica.db, target: replica.server.target(replica.state), database: replica.config.database,
       clock: replica.clock, prefix: replica.config.prefix, user, url: remote,
@@ -83,7 +115,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
         throw new GravaError('GRAVA_E_CONFLICT', `${r.message} (decided by the central server)`, { id, assignee: r.holder, decided_by: 'central' });
       }
       const local = await replica.issues.get(id);
-      return { issue: { ...local, changed: r.kind === 'won', lease_until: r.issue.lease_until }, decided_by: 'central', races, duration_ms: Date.now() - started };
+      return { issue: { ...local, changed: r.kind === 'won', lease_until: r.issue.lease_until }, decided_by: 'central', via: 'push', races, duration_ms: Date.now() - started };
     }
   });
 }

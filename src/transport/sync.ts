@@ -228,13 +228,20 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   const now = opts.now ?? Date.now;
   const limit = queueWaitMs();
   const until = now() + limit;
+  let lastError: string | undefined;
   for (let n = 0; ; n++) {
     await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
-    await fetchMain();
-    const remote = (await heads(replica.db)).remote;
+    // The push landed: a central restarting meanwhile (its Dolt, or the whole server) is waited out.
+    const seen = await fetchMain().then(() => true, (e: unknown) => {
+      const err = asGravaError(e);
+      if (err.code === 'GRAVA_E_AUTH') throw err;
+      lastError = err.message;
+      return false;
+    });
+    const remote = seen ? (await heads(replica.db)).remote : null;
     if (remote !== null && (await isAncestor(replica.db, head, remote))) return;
     if (now() >= until) {
-      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue`, { head, waited_ms: limit });
+      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
     }
   }
 }

@@ -22,7 +22,7 @@ async function clone(name: string): Promise<string> {
   return dir;
 }
 
-interface IssueJson { id: string; title: string; assignee: string | null; status: string; changed?: boolean; decided_by?: string }
+interface IssueJson { id: string; title: string; assignee: string | null; status: string; changed?: boolean; decided_by?: string; via?: string }
 
 beforeAll(async () => {
   central = await startCentral('claims-central');
@@ -48,6 +48,8 @@ async function raceFor(n: number, staggerMs: number): Promise<void> {
   const winner = (winners[0]!.json as IssueJson).assignee!;
   expect(winner).toMatch(/^agent\d$/);
   expect((winners[0]!.json as IssueJson).decided_by).toBe('central');
+  // Against a grava server the central's claim call decides, in one round trip.
+  expect((winners[0]!.json as IssueJson).via).toBe('call');
   for (const [k, r] of results.entries()) {
     if (r.code === 0) continue;
     expect(r.code, r.stderr).toBe(1);

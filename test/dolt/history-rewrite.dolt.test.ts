@@ -1,14 +1,19 @@
 // The central's history moved by someone other than grava, against a real
 // central server and the plain `dolt` CLI with the sync user's password:
-//  - a legitimate rewind (main moved back to an ancestor, as a restore from an
-//    older backup does): the next sync pushes the missing commits back and
-//    reports remote_rewound;
-//  - the attack from issue 18: a clone, `dolt reset --hard`, `DELETE FROM
-//    issues`, a commit and `dolt push --force`: a healthy workspace refuses to
-//    merge it (GRAVA_E_HISTORY_REWRITE), keeps every issue and pushes nothing.
+//  - a force-push of an older main: the central's merge queue puts main back
+//    within a poll and raises it (status, /metrics, its log);
+//  - the central restored from an older backup (stop, restore, start): the
+//    next sync pushes the missing commits back and reports remote_rewound;
+//  - the attack from issue 18 (a clone, `dolt reset --hard`, `DELETE FROM
+//    issues`, a commit and `dolt push --force`): the central puts main back;
+//    where no central watches (a shared directory), a healthy workspace
+//    refuses to merge it (GRAVA_E_HISTORY_REWRITE), keeps every issue and
+//    pushes nothing.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
+import { centralPaths } from '../../src/server/paths.js';
+import { readSettings } from '../../src/server/settings.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configureDoltHome } from '../../src/storage/versioning/central-admin.js';
@@ -55,11 +60,12 @@ afterAll(async () => {
   await central.stop();
 });
 
+
 describe("the central's history moved by hand", () => {
   let a: string;
   let b: string;
 
-  it('a rewind to an older commit (a restore from an older backup): the next sync pushes the missing commits back', async () => {
+  it('a force-push that moves main back is undone by the central within a poll, and raised in status and /metrics', async () => {
     a = testDir('ws-a');
     await ok(a, ['init', '--remote', central.url, '--actor', 'ws-a'], central.env);
     await ok(a, ['create', 'first']);
@@ -69,32 +75,81 @@ describe("the central's history moved by hand", () => {
     const raw = await rawClone('rewinder');
     await dolt(raw, ['reset', '--hard', 'HEAD~1']);
     await dolt(raw, ['push', '--force', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main']);
-    expect(await centralHead()).not.toBe(head);
+    const t = Date.now();
+    while ((await centralHead()) !== head && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await centralHead()).toBe(head);
+    console.log(`[rewrite] a force-pushed rewind undone by the central in ${Date.now() - t} ms (a clone included)`);
+    const status = (await ok(root, ['server', 'status', '--data-dir', central.dataDir, '--json'])).json as { queue: { main_restored_total: number; last_main_restore: { to: string } | null } };
+    expect(status.queue.main_restored_total).toBeGreaterThan(0);
+    expect(status.queue.last_main_restore?.to).toBe(head);
+    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/metrics`)).text()).toMatch(/^grava_main_restored_total [1-9]/m);
+    const r = (await ok(a, ['sync', '--json'], central.env)).json as { remote_rewound: boolean };
+    expect(r.remote_rewound).toBe(false);
+  });
 
+  it('the central restored from an older backup: the workspaces push back what it lacks, the rewind is reported, nothing is lost', async () => {
+    const admin = { ...central.env, GRAVA_SERVER_ROOT_PASSWORD: central.rootPassword };
+    const backup = (await ok(root, ['server', 'backup', '--data-dir', central.dataDir, '--json'], admin)).json as { url: string; main_head: string };
+    await ok(a, ['create', 'third']);
+    const head = ((await ok(a, ['sync', '--json'], central.env)).json as { head: string }).head;
+    expect(head).not.toBe(backup.main_head);
+    // The operator's drill (docs/OPERATIONS.md, "Restore"): stop, restore into a new dir on the same ports, start.
+    const settings = readSettings(centralPaths(central.dataDir));
+    await central.stop();
+    renameSync(central.dataDir, `${central.dataDir}.old`);
+    const ports = ['--port', String(settings.port), '--remotesapi-port', String(settings.remotesapiPort), '--http-port', String(settings.httpPort), '--metrics-port', String(settings.metricsPort)];
+    const from = backup.url.replace(central.dataDir, `${central.dataDir}.old`); // the backups moved with the old dir
+    await ok(root, ['server', 'restore', '--data-dir', central.dataDir, '--from', from, ...ports], admin);
+    await central.start();
+    expect(await centralHead()).toBe(backup.main_head);
+    const t = Date.now();
     const r = (await ok(a, ['sync', '--json'], central.env)).json as { remote_rewound: boolean; pushed: number };
+    console.log(`[rewrite] old-backup drill: the workspace's sync after the restore took ${Date.now() - t} ms`);
     expect(r.remote_rewound).toBe(true);
     expect(r.pushed).toBeGreaterThan(0);
     expect(await centralHead()).toBe(head);
     b = testDir('ws-b');
     await ok(b, ['init', '--remote', central.url, '--actor', 'ws-b'], central.env);
-    expect(await titles(b)).toEqual(['first', 'second']);
+    expect(await titles(b)).toEqual(['first', 'second', 'third']);
   });
 
-  it('the attack (reset, DELETE FROM issues, force-push) is refused by a healthy workspace, which keeps every issue and pushes nothing', async () => {
+  it('the attack (reset, DELETE FROM issues, force-push): the central puts main back at once; no replica loses an issue', async () => {
+    const before = await centralHead();
     const raw = await rawClone('attacker');
     await dolt(raw, ['reset', '--hard', 'HEAD~1']);
     await dolt(raw, ['sql', '-q', 'DELETE FROM issues']);
     await dolt(raw, ['commit', '-Am', 'gone']);
     await dolt(raw, ['push', '--force', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main']);
-    const attacked = await centralHead();
-
+    const t = Date.now();
+    while ((await centralHead()) !== before && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await centralHead()).toBe(before);
     await ok(b, ['create', 'made after the attack']);
-    const r = await cli(b, ['sync', '--json'], central.env);
+    await ok(b, ['sync'], central.env);
+    await ok(a, ['sync'], central.env);
+    for (const w of [a, b]) expect(await titles(w)).toEqual(['first', 'made after the attack', 'second', 'third']);
+  });
+
+  it('the attack on a remote no central watches (a shared directory) is refused by a healthy workspace, which keeps every issue and pushes nothing', async () => {
+    const shared = join(root, 'shared-remote');
+    mkdirSync(shared);
+    const x = testDir('dir-x');
+    await ok(x, ['init', '--remote', `file://${shared}`, '--actor', 'dir-x']);
+    await ok(x, ['create', 'one']);
+    await ok(x, ['sync']);
+    await ok(x, ['create', 'two']);
+    await ok(x, ['sync']);
+    const dir = join(root, 'dir-attacker');
+    await dolt(root, ['clone', `file://${shared}`, dir]);
+    await dolt(dir, ['reset', '--hard', 'HEAD~1']);
+    await dolt(dir, ['sql', '-q', 'DELETE FROM issues']);
+    await dolt(dir, ['commit', '-Am', 'gone']);
+    await dolt(dir, ['push', '--force', 'origin', 'main']);
+    await ok(x, ['create', 'made after the attack']);
+    const r = await cli(x, ['sync', '--json']);
     expect(errorCode(r)).toBe('GRAVA_E_HISTORY_REWRITE');
     expect(r.stderr).toMatch(/removes \d+ issue row/);
-    expect(await titles(b)).toEqual(['first', 'made after the attack', 'second']);
-    expect(await centralHead()).toBe(attacked); // nothing was pushed over it
-    // Every later sync refuses the same way until the central is repaired.
-    expect(errorCode(await cli(b, ['sync'], central.env))).toBe('GRAVA_E_HISTORY_REWRITE');
+    expect(await titles(x)).toEqual(['made after the attack', 'one', 'two']);
+    // Every later sync refuses the same way until the remote is repaired.
+    expect(errorCode(await cli(x, ['sync']))).toBe('GRAVA_E_HISTORY_REWRITE');
   });
 });

@@ -19,6 +19,8 @@ export interface Central {
   /** SQL port of the central dolt sql-server (loopback). */
   readonly sqlPort: number;
   readonly rootPassword: string;
+  /** The supervisor's HTTP port: /healthz, /metrics and the claim call. */
+  readonly httpPort: number;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -49,7 +51,9 @@ export async function startCentralAt(dir: string): Promise<Central> {
     url: `http://127.0.0.1:${remotesapiPort}/grava`,
     sqlPort,
     rootPassword,
-    env: { GRAVA_REMOTE_USER: SYNC_USER, GRAVA_REMOTE_PASSWORD: SYNC_PASSWORD },
+    httpPort,
+    // The central's HTTP port (claims go through its claim call) is a free port here, not the default 50080.
+    env: { GRAVA_REMOTE_USER: SYNC_USER, GRAVA_REMOTE_PASSWORD: SYNC_PASSWORD, GRAVA_REMOTE_API: `http://127.0.0.1:${httpPort}` },
     stop: () => grava(['server', 'stop', '--data-dir', dataDir]),
     start: () => grava(['server', 'start', '--data-dir', dataDir, '--detach', '--backup-interval', '0']),
   };

@@ -17,12 +17,13 @@ describe('percentile', () => {
   });
 });
 
-const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lost: number } | null): SyncBenchResult => {
+const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lost: number } | null, queued: number[] | null = cycle.map((x) => x * 1.5)): SyncBenchResult => {
   const c = summarize(cycle);
   const f = summarize(floor);
   const zero = summarize([0]);
   return {
     transport: 'server', issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
+    ...(queued ? { queue: { cycle: summarize(queued), wait_ms: zero, ratio_to_direct_p50: summarize(queued).p50 / c.p50 } } : {}),
     phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero, wait_ms: zero },
     ...(concurrent ? { concurrent: { workspaces: 4, rounds: 5, cycle: summarize(concurrent.cycle), retries: zero, total_retries: 3, lost: concurrent.lost } } : {}),
   };
@@ -46,5 +47,13 @@ describe('the guard', () => {
     expect(guardFailures(run(twenty(200), twenty(200), { cycle: twenty(400), lost: 2 })).join()).toMatch(/2 acknowledged writes were lost/);
     expect(guardFailures(run(twenty(200), twenty(200), { cycle: [...twenty(400).slice(0, 18), 2100, 2200], lost: 0 })).join()).toMatch(/syncing at once/);
     expect(guardFailures(run(twenty(200), twenty(200), null)).join()).toMatch(/did not run/);
+  });
+
+  it('fails when the queue-mode cycle was not measured, passes 2 s at p95, or costs over 2.5x the direct one', () => {
+    expect(guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }, null)).join()).toMatch(/queue-mode cycle was not measured/);
+    const slow = guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }, twenty(600)));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toMatch(/2\.5x/);
+    expect(guardFailures(run(twenty(900), twenty(800), { cycle: twenty(400), lost: 0 }, [...twenty(1500).slice(0, 18), 2100, 2300])).join()).toMatch(/queue-mode cycle's p95/);
   });
 });

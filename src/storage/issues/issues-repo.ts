@@ -91,8 +91,8 @@ export class IssuesRepo {
     }
   }
 
-  private async event(tx: Tx, issueId: string | null, kind: string, at: string, data: Record<string, unknown>): Promise<void> {
-    await insertEvents(tx, [{ issueId, kind, actor: this.actor, at, data }]);
+  private async event(tx: Tx, issueId: string | null, kind: string, at: string, data: Record<string, unknown>, actor = this.actor): Promise<void> {
+    await insertEvents(tx, [{ issueId, kind, actor, at, data }]);
   }
 
   private async labelsOf(db: Db | Tx, ids: readonly string[]): Promise<Map<string, LabelSet>> {
@@ -348,13 +348,16 @@ export class IssuesRepo {
    * exactly one wins. A claim by the current holder changes nothing.
    * Across the fleet, src/transport/claim.ts runs this on the central's head.
    */
-  async claim(id: string, opts: { offline?: boolean; leaseMs?: number } = {}): Promise<Issue & { changed: boolean; lease_until: string | null }> {
+  async claim(id: string, opts: { offline?: boolean; leaseMs?: number; as?: string } = {}): Promise<Issue & { changed: boolean; lease_until: string | null }> {
     let leaseUntil: string | null = null;
+    // The central's merge service claims on behalf of an agent (`as`): the issue goes to that agent, the
+    // stamps are the central's own (two clocks must never stamp for one actor), the event names the agent.
+    const actor = opts.as ?? this.actor;
     const changed = await this.tx('claim failed', async (tx) => {
       const row = await this.rowOf(tx, id);
       const now = Date.now();
-      const holderLease = row.assignee && row.assignee !== this.actor ? await this.leaseOf(tx, id, String(row.assignee)) : null;
-      const v = claimVerdict(row, this.actor, { leaseUntil: holderLease, now });
+      const holderLease = row.assignee && row.assignee !== actor ? await this.leaseOf(tx, id, String(row.assignee)) : null;
+      const v = claimVerdict(row, actor, { leaseUntil: holderLease, now });
       if (v.kind === 'held') return false;
       if (v.kind === 'refused') throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} ${v.reason}`, { id, assignee: v.holder, status: row.status });
       // An offline claim is stamped weak: it loses to anything that reached the central since (MERGE_SPEC §13a).
@@ -364,7 +367,7 @@ export class IssuesRepo {
       // The condition repeats the verdict's: the holder seen above (an expired lease), nobody, or this actor.
       const r = await exec(tx,
         "UPDATE issues SET assignee = ?, assignee_clk = ?, status = 'in_progress', status_clk = ? WHERE id = ? AND deleted = 0 AND status IN ('open', 'in_progress') AND (assignee IS NULL OR assignee = '' OR assignee = ? OR assignee = ?)",
-        [this.actor, assigneeAt, statusAt, id, this.actor, row.assignee ?? '']);
+        [actor, assigneeAt, statusAt, id, actor, row.assignee ?? '']);
       if (r.affectedRows !== 1) {
         const now = await this.rowOf(tx, id);
         throw new GravaError('GRAVA_E_CONFLICT', `issue ${id} is already claimed by ${String(now.assignee)}`, { id, assignee: now.assignee });
@@ -373,11 +376,12 @@ export class IssuesRepo {
       await this.event(tx, id, 'claimed', this.ctx.clock.next(), {
         offline: opts.offline === true, lease_until: leaseUntil,
         ...(holderLease !== null ? { expired_claim_of: row.assignee } : {}),
-        changes: { assignee: [row.assignee, this.actor], status: [row.status, 'in_progress'] },
-      });
+        changes: { assignee: [row.assignee, actor], status: [row.status, 'in_progress'] },
+        ...(opts.as !== undefined ? { decided_by: this.actor } : {}),
+      }, actor);
       return true;
     });
-    if (!changed) leaseUntil = await this.leaseOf(this.db, id, this.actor).then((ms) => (ms === null ? null : new Date(ms).toISOString()));
+    if (!changed) leaseUntil = await this.leaseOf(this.db, id, actor).then((ms) => (ms === null ? null : new Date(ms).toISOString()));
     return { ...(await this.get(id)), changed, lease_until: leaseUntil };
   }
 

@@ -6,6 +6,7 @@
 // dropped (knex prefixes its error messages with the interpolated statement).
 
 import { execFile } from 'node:child_process';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { GravaError, type ErrorCode } from '../../errors/grava-error.js';
@@ -121,6 +122,28 @@ export async function listUsers(target: ConnectionTarget): Promise<CentralUser[]
       out.push({ name, role: roleOf(grants) });
     }
     return out;
+  });
+}
+
+/** MySQL's mysql_native_password hash, as Dolt stores it in mysql.user: `*` and HEX(SHA1(SHA1(password))). */
+export function nativePasswordHash(password: string): string {
+  const once = createHash('sha1').update(password, 'utf8').digest();
+  return `*${createHash('sha1').update(once).digest('hex').toUpperCase()}`;
+}
+
+/**
+ * Is this a sync user of the central with this password? Checked against Dolt's own user table (the
+ * password is never stored elsewhere), so a removed user or a changed password takes effect at once.
+ */
+export async function isSyncUser(target: ConnectionTarget, user: string, password: string): Promise<boolean> {
+  if (!validUserName(user)) return false;
+  return withAdmin(target, undefined, async (db) => {
+    const r = await rows<{ a: string | null }>(db, "SELECT authentication_string AS a FROM mysql.user WHERE user = ? AND host = '%'", [user]);
+    const stored = Buffer.from(r[0]?.a ?? '', 'utf8');
+    const given = Buffer.from(nativePasswordHash(password), 'utf8');
+    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return false;
+    const grants = (await rows<Record<string, string>>(db, `SHOW GRANTS FOR '${user}'@'%'`)).map((row) => Object.values(row)[0] ?? '');
+    return roleOf(grants) === 'sync';
   });
 }
 

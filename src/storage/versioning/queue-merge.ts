@@ -8,7 +8,10 @@ import { GravaError } from '../../errors/grava-error.js';
 import type { Clock } from '../issues/clock-store.js';
 import { exec, openDb, rows, type Db } from '../dolt/db.js';
 import type { ConnectionTarget } from '../dolt/dolt-server.js';
-import { headHash } from '../dolt/version-control.js';
+import { authorOf, headHash } from '../dolt/version-control.js';
+import { asGravaError } from '../../errors/grava-error.js';
+import { IssuesRepo } from '../issues/issues-repo.js';
+import type { Issue } from '../issues/issue-types.js';
 import { mergeRef, type MergeResult } from './merge-runner.js';
 import { isAncestor, issuesRemovedBy } from './sync-state.js';
 
@@ -75,19 +78,78 @@ export async function mergeIntoMain(ctx: QueueMergeContext, branch: string, head
   }
   // The compare-and-swap: a fast-forward of main from `base` only. If anything else moved main meanwhile
   // (a claim pushed straight to main), Dolt refuses and the queue builds the merge again on the new main.
+  const moved = await fastForwardMain(ctx, base, QUEUE_WORK_BRANCH);
+  if (moved !== null) return { kind: 'main_moved', main: moved };
+  return { kind: 'merged', main: await headHash(db, 'main'), fastForward: merge.fastForward, merge };
+}
+
+/** Moves main from `base` to `branch` by a fast-forward. Returns null when it did, or main's head when main
+ *  is no longer at `base` (nothing changed). */
+async function fastForwardMain(ctx: QueueMergeContext, base: string, branch: string): Promise<string | null> {
   const mainDb = openDb(ctx.target, `${ctx.database}/main`, 1);
   try {
     const now = await headHash(mainDb, 'main');
-    if (now !== base) return { kind: 'main_moved', main: now };
-    const r = (await rows<{ fast_forward: number; message: string }>(mainDb, "CALL DOLT_MERGE('--ff-only', ?)", [QUEUE_WORK_BRANCH]))[0];
+    if (now !== base) return now;
+    const r = (await rows<{ fast_forward: number; message: string }>(mainDb, "CALL DOLT_MERGE('--ff-only', ?)", [branch]))[0];
     if (!r) throw new GravaError('GRAVA_E_MERGE', 'fast-forwarding main returned nothing');
+    return null;
   } catch (e) {
-    if (/fast.?forward/i.test((e as Error).message)) return { kind: 'main_moved', main: await headHash(db, 'main') };
+    if (/fast.?forward/i.test((e as Error).message)) return headHash(ctx.db, 'main');
     throw e;
   } finally {
     await mainDb.destroy();
   }
-  return { kind: 'merged', main: await headHash(db, 'main'), fastForward: merge.fastForward, merge };
+}
+
+/** The claim's scratch branch on the central. */
+export const QUEUE_CLAIM_BRANCH = 'queue/claim';
+
+export type CentralClaim =
+  | { readonly kind: 'won' | 'held'; readonly issue: Issue & { lease_until: string | null }; readonly main: string }
+  | { readonly kind: 'refused'; readonly holder: string | null; readonly message: string; readonly main: string }
+  | { readonly kind: 'absent'; readonly main: string }
+  | { readonly kind: 'main_moved'; readonly main: string };
+
+/**
+ * Decides a claim on main for `actor`, in the queue's order (the caller runs it between merges): the
+ * claim is written on a scratch branch made at main's head and main is fast-forwarded to it. The
+ * central's clock stamps it; the issue goes to `actor`.
+ */
+export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: string }, id: string, actor: string, leaseMs?: number): Promise<CentralClaim> {
+  const base = await headHash(ctx.db, 'main');
+  const present = await rows<{ n: number }>(ctx.db, 'SELECT COUNT(*) AS n FROM issues WHERE id = ?', [id]);
+  if (Number(present[0]?.n ?? 0) === 0) return { kind: 'absent', main: base };
+  await exec(ctx.db, "CALL DOLT_BRANCH('-D', ?)", [QUEUE_CLAIM_BRANCH]).catch(() => undefined);
+  await exec(ctx.db, 'CALL DOLT_BRANCH(?, ?)', [QUEUE_CLAIM_BRANCH, base]);
+  const onBranch = openDb(ctx.target, `${ctx.database}/${QUEUE_CLAIM_BRANCH}`, 1);
+  try {
+    const repo = new IssuesRepo({ db: onBranch, clock: ctx.clock, prefix: ctx.prefix });
+    let claimed: Issue & { changed: boolean; lease_until: string | null };
+    try {
+      claimed = await repo.claim(id, { as: actor, ...(leaseMs !== undefined ? { leaseMs } : {}) });
+    } catch (e) {
+      const err = asGravaError(e);
+      if (err.code !== 'GRAVA_E_CONFLICT') throw err;
+      return { kind: 'refused', holder: (err.data?.assignee as string | null | undefined) ?? null, message: err.message, main: base };
+    }
+    if (!claimed.changed) return { kind: 'held', issue: claimed, main: base };
+    await exec(onBranch, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [`grava: claim ${id} for ${actor}`, authorOf(ctx.clock.actor)]);
+    const moved = await fastForwardMain(ctx, base, QUEUE_CLAIM_BRANCH);
+    if (moved !== null) return { kind: 'main_moved', main: moved };
+    return { kind: 'won', issue: claimed, main: await headHash(ctx.db, 'main') };
+  } finally {
+    await onBranch.destroy().catch(() => undefined);
+  }
+}
+
+/** Puts main back at `head` (its working set too), after someone else moved it back or sideways. */
+export async function restoreMain(target: ConnectionTarget, database: string, head: string): Promise<void> {
+  const mainDb = openDb(target, `${database}/main`, 1);
+  try {
+    await exec(mainDb, "CALL DOLT_RESET('--hard', ?)", [head]);
+  } finally {
+    await mainDb.destroy();
+  }
 }
 
 /** Deletes a workspace branch whose head main holds (only while the branch still points at that head). */

@@ -1,0 +1,233 @@
+// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--json]`
+// N workspaces, each with its own dolt sql-server, against one real central on
+// loopback. Each writes at a steady rate for a fixed time (creates, updates of
+// its own and of shared issues, comments) and syncs after each write, as a
+// daemon with a 1 s debounce would; then all write and sync at the same
+// instant (the burst). Reported per N and mode: failed syncs, the cycle at the
+// workspace, time from the last write until every replica and the central are
+// identical, the central's merge throughput, queue depth, CPU and RSS, the
+// fleet's memory, and acknowledged writes lost (must be 0). Not a test: one
+// run's medians on a shared machine.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findDolt } from '../src/storage/dolt/dolt-binary.js';
+import { rows } from '../src/storage/dolt/db.js';
+import { openReplica, type Replica } from '../src/storage/replica.js';
+import { workspacePaths } from '../src/storage/dolt/layout.js';
+import { cloneWorkspace } from '../src/transport/clone.js';
+import { syncOnce, type SyncMode } from '../src/transport/sync.js';
+import { startCentralAt, SYNC_PASSWORD, SYNC_USER } from '../test/helpers/central-core.js';
+import { readSupervisorState } from '../src/server/supervisor.js';
+import { centralPaths } from '../src/server/paths.js';
+import { summarize, fmt, type Summary } from './stats.js';
+import { prng } from '../test/helpers/prng.js';
+
+export interface FleetResult {
+  workspaces: number;
+  mode: SyncMode;
+  steady_seconds: number;
+  syncs: number;
+  failed_syncs: number;
+  failures: Record<string, number>;
+  steady_cycle: Summary;
+  burst_cycle: Summary;
+  burst_failed: number;
+  /** From the last write until every replica and the central hold the same main. */
+  convergence_ms: number;
+  /** Branches the central merged per second during the burst (queue mode). */
+  merges_per_second: number | null;
+  max_queue_depth: number | null;
+  central_cpu_seconds: number;
+  central_rss_mb: number;
+  fleet_rss_mb: number;
+  lost_writes: number;
+}
+
+const PAGE = 4096;
+const TICKS = 100;
+
+/** utime+stime (s) and RSS (MB) of a pid, from /proc. */
+function proc(pid: number | null | undefined): { cpu: number; rss: number } {
+  if (!pid) return { cpu: 0, rss: 0 };
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { cpu: (Number(f[11]) + Number(f[12])) / TICKS, rss: (Number(f[21]) * PAGE) / 1e6 };
+  } catch {
+    return { cpu: 0, rss: 0 };
+  }
+}
+
+async function healthQueue(port: number): Promise<{ depth: number; merged_total: number } | null> {
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })).json()) as { queue?: { depth: number; merged_total: number } };
+    return body.queue ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function benchFleet(o: { workspaces: number; mode: SyncMode; seconds?: number; log?: (m: string) => void }): Promise<FleetResult> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const seconds = o.seconds ?? 20;
+  const dir = mkdtempSync(join(tmpdir(), 'grava-bench-fleet-'));
+  process.env.GRAVA_REMOTE_USER = SYNC_USER;
+  process.env.GRAVA_REMOTE_PASSWORD = SYNC_PASSWORD;
+  await findDolt();
+  const open: Replica[] = [];
+  const central = await startCentralAt(dir);
+  try {
+    const paths = centralPaths(central.dataDir);
+    const sup = readSupervisorState(paths)!;
+    log(`fleet ${o.workspaces} (${o.mode}): cloning ...`);
+    for (let n = 0; n < o.workspaces; n++) {
+      const w = await cloneWorkspace({ root: mkdtempSync(join(dir, `ws${n}-`)), remote: central.url, actor: `fleet${n}` });
+      open.push(await openReplica(workspacePaths(w.root)));
+    }
+    const rand = prng(17);
+    const shared: string[] = [];
+    for (let k = 0; k < 5; k++) shared.push((await open[0]!.issues.create({ title: `shared ${k}` })).id);
+    await syncOnce(open[0]!, { mode: o.mode });
+    for (const r of open) await syncOnce(r, { mode: o.mode });
+    const written: string[] = [];
+    const failures: Record<string, number> = {};
+    const steady: number[] = [];
+    let syncs = 0;
+    const cpu0 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    // Steady phase: each workspace writes every 1-3 s and syncs (a daemon with a 1 s debounce).
+    const until = Date.now() + seconds * 1000;
+    await Promise.all(open.map(async (r, n) => {
+      const own: string[] = [];
+      let k = 0;
+      while (Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 1_000 + rand() * 2_000));
+        const op = rand();
+        if (op < 0.4 || own.length === 0) {
+          const title = `fleet w${n} #${k++}`;
+          own.push((await r.issues.create({ title })).id);
+          written.push(title);
+        } else if (op < 0.7) await r.issues.update(own[Math.floor(rand() * own.length)]!, { priority: Math.floor(rand() * 5) });
+        else if (op < 0.9) await r.issues.update(shared[Math.floor(rand() * shared.length)]!, { title: `shared by w${n} #${k++}` });
+        else await r.issues.comment(shared[Math.floor(rand() * shared.length)]!, `note w${n}`);
+        syncs++;
+        try {
+          steady.push((await syncOnce(r, { mode: o.mode })).duration_ms);
+        } catch (e) {
+          const code = (e as { code?: string }).code ?? 'error';
+          failures[code] = (failures[code] ?? 0) + 1;
+        }
+      }
+    }));
+    // Burst: every workspace writes and syncs at the same instant.
+    log(`fleet ${o.workspaces} (${o.mode}): burst ...`);
+    for (const [n, r] of open.entries()) {
+      const title = `fleet burst w${n}`;
+      await r.issues.create({ title });
+      written.push(title);
+    }
+    const lastWrite = Date.now();
+    const before = await healthQueue(sup.http_port);
+    let maxDepth = 0;
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const q = await healthQueue(sup.http_port);
+        if (q) maxDepth = Math.max(maxDepth, q.depth);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    })();
+    const burstStart = Date.now();
+    const burst = await Promise.all(open.map((r) => syncOnce(r, { mode: o.mode }).then((x) => x.duration_ms, (e: unknown) => {
+      const code = (e as { code?: string }).code ?? 'error';
+      failures[code] = (failures[code] ?? 0) + 1;
+      return null;
+    })));
+    const burstMs = Date.now() - burstStart;
+    polling = false;
+    await poller;
+    const after = await healthQueue(sup.http_port);
+    // Convergence: sync every replica until all mains and the central's are the same commit.
+    const centralHead = async (): Promise<string> => (await rows<{ h: string }>(open[0]!.db, "SELECT hash AS h FROM dolt_remote_branches WHERE name = 'remotes/origin/main'"))[0]?.h ?? '';
+    let converged = false;
+    for (let pass = 0; pass < 6 && !converged; pass++) {
+      for (const r of open) await syncOnce(r, { mode: o.mode }).catch(() => undefined);
+      const heads = await Promise.all(open.map(async (r) => (await rows<{ h: string }>(r.db, "SELECT HASHOF('main') AS h"))[0]!.h));
+      converged = new Set(heads).size === 1 && heads[0] === (await centralHead());
+    }
+    const convergenceMs = Date.now() - lastWrite;
+    let lost = 0;
+    for (const r of open) {
+      const titles = new Set((await r.issues.list({ query: 'fleet ' })).map((i) => i.title));
+      lost += written.filter((t) => !titles.has(t)).length;
+    }
+    const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    const fleetRss = open.reduce((sum, r) => sum + proc(r.state.pid).rss, 0);
+    const ok = burst.filter((x): x is number => x !== null);
+    return {
+      workspaces: o.workspaces,
+      mode: o.mode,
+      steady_seconds: seconds,
+      syncs,
+      failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
+      failures,
+      steady_cycle: summarize(steady),
+      burst_cycle: summarize(ok),
+      burst_failed: burst.length - ok.length,
+      convergence_ms: converged ? convergenceMs : Number.NaN,
+      merges_per_second: before && after ? (after.merged_total - before.merged_total) / (burstMs / 1000) : null,
+      max_queue_depth: o.mode === 'queue' ? maxDepth : null,
+      central_cpu_seconds: cpu1 - cpu0,
+      central_rss_mb: proc(sup.pid).rss + proc(sup.dolt_pid).rss,
+      fleet_rss_mb: fleetRss,
+      lost_writes: lost,
+    };
+  } finally {
+    for (const r of open) { await r.server.stop().catch(() => undefined); await r.close().catch(() => undefined); }
+    await central.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function reportFleet(r: FleetResult): string {
+  return [
+    `fleet of ${r.workspaces} workspaces, ${r.mode} mode (${r.steady_seconds} s steady, then a burst)`,
+    `  syncs: ${r.syncs} steady + ${r.workspaces} burst; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
+    `  steady cycle:  ${fmt(r.steady_cycle)}`,
+    `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
+    `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
+    `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,
+    `  acknowledged writes lost: ${r.lost_writes}`,
+  ].join('\n');
+}
+
+async function main(): Promise<number> {
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const sizes = (arg('--workspaces') ?? '10').split(',').map(Number);
+  const modeArg = arg('--mode') ?? 'both';
+  const modes: SyncMode[] = modeArg === 'both' ? ['queue', 'direct'] : [modeArg as SyncMode];
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct')) {
+    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--json] [--out FILE]\n');
+    return 2;
+  }
+  const results: FleetResult[] = [];
+  for (const n of sizes) {
+    for (const mode of modes) {
+      const r = await benchFleet({ workspaces: n, mode, seconds: Number(arg('--seconds') ?? 20) });
+      results.push(r);
+      if (!process.argv.includes('--json')) process.stdout.write(`${reportFleet(r)}\n\n`);
+    }
+  }
+  const out = arg('--out');
+  if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  return results.some((r) => r.lost_writes > 0) ? 1 : 0;
+}
+
+if (process.argv[1]?.endsWith('fleet-bench.js')) {
+  main().then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`bench failed: ${String(e)}\n`); process.exitCode = 1; });
+}

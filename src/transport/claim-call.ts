@@ -1,0 +1,62 @@
+// The central's claim call (POST /v1/claims on the central's HTTP port): a
+// claim decided by the central's merge service on its own main, in order
+// with the queue's merges, answered in one round trip. Authenticated as the
+// workspace's sync user (HTTP Basic). See docs/ARCHITECTURE.md, "Claims".
+
+import { connect } from 'node:net';
+import { GravaError, ERROR_CODES, type ErrorCode } from '../errors/grava-error.js';
+import type { Issue } from '../storage/issues/issue-types.js';
+
+/** The central's default HTTP port (`grava server init --http-port`). */
+export const DEFAULT_API_PORT = 50080;
+
+/**
+ * Where the claim call is: GRAVA_REMOTE_API when set; otherwise, for a plain http:// remote, the remote's
+ * host on the default HTTP port. An https:// remote without GRAVA_REMOTE_API keeps claims off the call (the
+ * call is plain HTTP, and a sync password must not cross a network in clear text when the sync does not).
+ */
+export function claimApiUrl(remoteUrl: string, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
+  const set = env.GRAVA_REMOTE_API?.trim();
+  if (set) return set.replace(/\/+$/, '');
+  const u = new URL(remoteUrl);
+  return u.protocol === 'http:' ? `http://${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${DEFAULT_API_PORT}` : undefined;
+}
+
+/** Does something accept connections there? (A central whose HTTP port is not exposed: the caller claims by push.) */
+export function apiListening(api: string, timeoutMs = 1_500): Promise<boolean> {
+  const u = new URL(api);
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((resolve) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+    const done = (ok: boolean): void => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export type CallVerdict =
+  | { readonly kind: 'won' | 'held'; readonly issue: Issue & { lease_until: string | null }; readonly main: string }
+  | { readonly kind: 'refused'; readonly holder: string | null; readonly message: string; readonly main: string }
+  | { readonly kind: 'absent' };
+
+/** One claim call. Errors carry the central's code (GRAVA_E_AUTH for a refused user, GRAVA_E_REMOTE when it cannot be asked). */
+export async function callClaim(api: string, creds: { user: string; password: string }, req: { id: string; actor: string; leaseMs?: number }, timeoutMs = 60_000): Promise<CallVerdict> {
+  let res: Response;
+  try {
+    res = await fetch(`${api}/v1/claims`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      body: JSON.stringify({ id: req.id, actor: req.actor, ...(req.leaseMs !== undefined ? { lease_ms: req.leaseMs } : {}) }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw new GravaError('GRAVA_E_REMOTE', `the central's claim call at ${api} failed (${(e as Error).message}); nothing was claimed`, { api });
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (res.status === 200 && (body.verdict === 'won' || body.verdict === 'held')) return { kind: body.verdict, issue: body.issue as Issue & { lease_until: string | null }, main: String(body.main) };
+  if (res.status === 409 && body.verdict === 'refused') return { kind: 'refused', holder: (body.holder as string | null) ?? null, message: String(body.message), main: String(body.main) };
+  if (res.status === 404 && body.verdict === 'absent') return { kind: 'absent' };
+  const code = typeof body.code === 'string' && body.code in ERROR_CODES ? (body.code as ErrorCode) : 'GRAVA_E_REMOTE';
+  throw new GravaError(code, `the central refused the claim call (HTTP ${res.status}): ${typeof body.message === 'string' ? body.message : 'no reason given'}`, { status: res.status });
+}
