@@ -1,4 +1,4 @@
-// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--json]`
+// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--json] [--out F.json] [--svg F.svg]`
 // N workspaces, each with its own dolt sql-server, against one real central on
 // loopback. Each writes at a steady rate for a fixed time (creates, updates of
 // its own and of shared issues, comments) and syncs after each write, as a
@@ -23,6 +23,7 @@ import { readSupervisorState } from '../src/server/supervisor.js';
 import { centralPaths } from '../src/server/paths.js';
 import { summarize, fmt, type Summary } from './stats.js';
 import { prng } from '../test/helpers/prng.js';
+import { fleetSvg } from './fleet-plot.js';
 
 export interface FleetResult {
   workspaces: number;
@@ -148,11 +149,12 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
     polling = false;
     await poller;
     const after = await healthQueue(sup.http_port);
-    // Convergence: sync every replica until all mains and the central's are the same commit.
+    // Convergence: every replica syncs at once (as daemons pulling on their interval would), until all mains
+    // and the central's are the same commit.
     const centralHead = async (): Promise<string> => (await rows<{ h: string }>(open[0]!.db, "SELECT hash AS h FROM dolt_remote_branches WHERE name = 'remotes/origin/main'"))[0]?.h ?? '';
     let converged = false;
     for (let pass = 0; pass < 6 && !converged; pass++) {
-      for (const r of open) await syncOnce(r, { mode: o.mode }).catch(() => undefined);
+      await Promise.all(open.map((r) => syncOnce(r, { mode: o.mode }).catch(() => undefined)));
       const heads = await Promise.all(open.map(async (r) => (await rows<{ h: string }>(r.db, "SELECT HASHOF('main') AS h"))[0]!.h));
       converged = new Set(heads).size === 1 && heads[0] === (await centralHead());
     }
@@ -211,7 +213,7 @@ async function main(): Promise<number> {
   const modeArg = arg('--mode') ?? 'both';
   const modes: SyncMode[] = modeArg === 'both' ? ['queue', 'direct'] : [modeArg as SyncMode];
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct')) {
-    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--json] [--out FILE]\n');
+    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--json] [--out FILE.json] [--svg FILE.svg]\n');
     return 2;
   }
   const results: FleetResult[] = [];
@@ -224,6 +226,8 @@ async function main(): Promise<number> {
   }
   const out = arg('--out');
   if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  const svg = arg('--svg');
+  if (svg) writeFileSync(svg, fleetSvg(results));
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   return results.some((r) => r.lost_writes > 0) ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 // its default.
 
 import { GravaError } from '../errors/grava-error.js';
+import { caFileProblem } from '../storage/dolt/ca-file.js';
 import { readConfig, writeConfig, type WorkspacePaths } from '../storage/dolt/layout.js';
 
 type Value = number | string;
@@ -33,11 +34,18 @@ function oneOf(values: readonly string[]): (raw: string | number) => Value | { e
   return (raw) => (values.includes(String(raw)) ? String(raw) : { error: `expected one of ${values.join(', ')}` });
 }
 
+function caFile(raw: string | number): Value | { error: string } {
+  const path = String(raw).trim();
+  const problem = caFileProblem(path);
+  return problem ? { error: problem } : path;
+}
+
 export const SETTINGS: readonly Setting[] = [
   { key: 'sync.debounce_ms', default: 5_000, parse: integer(0, 3_600_000), description: 'sync this long after the last write' },
   { key: 'sync.max_delay_ms', default: 30_000, parse: integer(100, 86_400_000), description: 'but no later than this after the first unsynced write' },
   { key: 'sync.max_batch_writes', default: 1_000, parse: integer(1, 1_000_000), description: 'sync at once when this many writes are pending' },
   { key: 'sync.pull_interval_ms', default: 'auto', parse: integer(0, 86_400_000, ['auto']), description: "pull this often when idle; 0 never; 'auto' is 10000, or 60000 for a hosted git remote (which the daemon also pushes to at most every 30 s)" },
+  { key: 'remote.ca_file', default: '', parse: caFile, description: "a CA bundle (PEM, absolute path) the workspace's Dolt trusts for an https central (SSL_CERT_FILE of its server); '' for the system's" },
   { key: 'sync.mode', default: 'auto', parse: oneOf(['auto', 'direct']), description: "'auto': a grava server's merge queue (push ws/<actor>, wait for main), direct pushes for git and directory remotes; 'direct': always push main (the optimistic cycle)" },
 ];
 

@@ -42,10 +42,12 @@ export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, 
       GIT_TERMINAL_PROMPT: '0',
       GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
       ...(creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {}),
+      // The CA bundle to trust for an https central (a self-signed or private CA): `remote.ca_file`.
+      ...(typeof config.settings?.['remote.ca_file'] === 'string' && config.settings['remote.ca_file'] !== '' ? { SSL_CERT_FILE: config.settings['remote.ca_file'] } : {}),
     },
     // A changed user or password restarts the server, so it never pushes with stale credentials.
     // Keyed by the workspace's random local secret, so the digest says nothing about a weak password.
-    fingerprint: createHmac('sha256', config.localPassword).update(creds ? `${creds.user}\0${creds.password}` : '').digest('hex').slice(0, 16),
+    fingerprint: createHmac('sha256', config.localPassword).update(`${creds ? `${creds.user}\0${creds.password}` : ''}${config.settings?.['remote.ca_file'] ? `\0${String(config.settings['remote.ca_file'])}` : ''}`).digest('hex').slice(0, 16),
   });
 }
 

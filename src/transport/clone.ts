@@ -14,12 +14,14 @@ import { validPrefix } from '../storage/issues/validate.js';
 import { DATABASE, remoteCredentials, workspacePaths, type WorkspaceConfig, generateSecret } from '../storage/dolt/layout.js';
 import { parseRemote, type Remote } from './remote-url.js';
 import { gitOriginUrl } from './git-origin.js';
+import { validCaFile } from '../storage/dolt/ca-file.js';
 
 export interface CloneOptions {
   readonly root: string;
   readonly remote: string;
   readonly prefix?: string;
   readonly actor?: string;
+  readonly caFile?: string;
   readonly progress?: (message: string) => void;
 }
 
@@ -59,10 +61,12 @@ export async function cloneWorkspace(opts: CloneOptions): Promise<InitResult & {
     if (!existsSync(dirname(remote.path))) throw new GravaError('GRAVA_E_REMOTE', `the shared directory ${remote.path} does not exist, nor its parent; create it first`);
     mkdirSync(remote.path);
   }
+  const caFile = opts.caFile === undefined ? undefined : validCaFile(opts.caFile);
   const dolt = await findDolt();
   const config: WorkspaceConfig = {
     version: 1, prefix, actor, database: DATABASE, localPassword: generateSecret(),
     remote: remote.url, ...(creds ? { remoteUser: creds.user, remotePassword: creds.password } : {}),
+    ...(caFile !== undefined ? { settings: { 'remote.ca_file': caFile } } : {}),
   };
   const ws = await prepareWorkspace(paths, config, dolt);
   try {

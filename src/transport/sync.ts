@@ -241,7 +241,7 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
     const remote = seen ? (await heads(replica.db)).remote : null;
     if (remote !== null && (await isAncestor(replica.db, head, remote))) return;
     if (now() >= until) {
-      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
+      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
     }
   }
 }
@@ -270,7 +270,8 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let mergedAt: string | null = null;
   const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
   // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
-  const fetchMain = (): Promise<void> => timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : [])));
+  const fetchMainUntimed = (): Promise<void> => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+  const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
   let adoptBranch = false;
@@ -298,7 +299,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     // Queue mode: push this workspace's own branch (a fast-forward of its own history: it never races
     // another workspace), then wait until the central's main holds it, and take main in.
     await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`)));
-    await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMain, opts));
+    await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));
     mergedAt = new Date(now()).toISOString();
     lastHead = (await mergeIncoming(replica, tally, seenRemote, timed, now)).local;
     return outgoing;

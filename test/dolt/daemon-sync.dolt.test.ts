@@ -88,7 +88,8 @@ describe('automatic sync', () => {
     const b = await clone('kill-b');
     const seed = Number(process.env.GRAVA_FC_SEED ?? 2026);
     const random = prng(seed);
-    const runs = process.env.CI ? 20 : 12;
+    // `npm run test:drills` runs 100 (GRAVA_DRILL_RUNS).
+    const runs = Number(process.env.GRAVA_DRILL_RUNS ?? (process.env.CI ? 20 : 12));
     const made: string[] = [];
     let killedDuringCycle = 0;
     for (let i = 0; i < runs; i++) {

@@ -152,6 +152,62 @@ describe('the merge queue', () => {
     expect(await onCentral('SELECT id FROM issues WHERE id = ?', [issue.id])).toHaveLength(1);
   });
 
+  it('the claim call answers a sync user only, refuses a bad request with a stable code, and says when the issue is not there', async () => {
+    const r = await workspace('caller');
+    const issue = await r.issues.create({ title: 'to claim by call' });
+    await syncOnce(r);
+    const call = (auth: string | null, body: unknown): Promise<Response> => fetch(`http://127.0.0.1:${central.httpPort}/v1/claims`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {}) }, body: JSON.stringify(body),
+    });
+    const user = central.env.GRAVA_REMOTE_USER!;
+    const good = `${user}:${central.env.GRAVA_REMOTE_PASSWORD!}`;
+    for (const auth of [null, `${user}:wrong`, `nobody:${central.env.GRAVA_REMOTE_PASSWORD!}`]) {
+      const res = await call(auth, { id: issue.id, actor: 'someone' });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { code: string }).code).toBe('GRAVA_E_AUTH');
+    }
+    for (const body of [{ id: 'not an id', actor: 'x' }, { id: issue.id, actor: 'has space' }, { id: issue.id, actor: 'x', extra: 1 }, { id: issue.id, actor: 'x', lease_ms: -5 }]) {
+      const res = await call(good, body);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('GRAVA_E_INVALID');
+    }
+    const absent = await call(good, { id: 'gr-zzzzzz', actor: 'someone' });
+    expect(absent.status).toBe(404);
+    expect(await absent.json()).toMatchObject({ code: 'GRAVA_E_NOT_FOUND', verdict: 'absent' });
+    // Nothing above wrote anything: the issue is still unclaimed on main.
+    expect(await onCentral('SELECT assignee FROM issues WHERE id = ?', [issue.id])).toEqual([{ assignee: null }]);
+    const won = await call(good, { id: issue.id, actor: 'someone' });
+    expect(won.status).toBe(200);
+    expect(await won.json()).toMatchObject({ verdict: 'won', issue: { id: issue.id, assignee: 'someone', status: 'in_progress' } });
+    const lost = await call(good, { id: issue.id, actor: 'another' });
+    expect(lost.status).toBe(409);
+    expect(await lost.json()).toMatchObject({ code: 'GRAVA_E_CONFLICT', verdict: 'refused', holder: 'someone' });
+  });
+
+  it('a sync whose branch the queue does not merge in time fails with GRAVA_E_QUEUE_TIMEOUT, and the pushed branch stays', async () => {
+    // A central whose queue looks at the branches once at start and then not for ten minutes.
+    process.env.GRAVA_QUEUE_POLL_MS = '600000';
+    const slow = await startCentral('central-slow-queue');
+    delete process.env.GRAVA_QUEUE_POLL_MS;
+    try {
+      const r = await centralReplica(slow, 'slow-one', open);
+      await r.issues.create({ title: 'waits' });
+      process.env.GRAVA_QUEUE_WAIT_MS = '1500';
+      const err = await syncOnce(r).then(() => null, (e: unknown) => e as { code?: string; message: string });
+      delete process.env.GRAVA_QUEUE_WAIT_MS;
+      expect(err?.code).toBe('GRAVA_E_QUEUE_TIMEOUT');
+      expect(err?.message).toMatch(/nothing is lost/);
+      const db = openDb(adminTarget(centralPaths(slow.dataDir), slow.rootPassword), 'grava', 1);
+      try {
+        const b = await rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [workspaceBranch(r.config.actor)]);
+        expect(b[0]?.hash).toBe((await rows<{ h: string }>(r.db, "SELECT HASHOF('main') AS h"))[0]!.h);
+      } finally { await db.destroy(); }
+    } finally {
+      delete process.env.GRAVA_QUEUE_WAIT_MS;
+      await slow.stop();
+    }
+  });
+
   it('queue depth and merges are reported in /metrics, /healthz and server status', async () => {
     const status = (await ok(central.dataDir, ['server', 'status', '--data-dir', central.dataDir, '--json'])).json as { queue: { depth: number; merged_total: number } | null };
     expect(status.queue).not.toBeNull();
@@ -161,32 +217,43 @@ describe('the merge queue', () => {
     expect(metrics).toMatch(/^grava_queue_depth \d+$/m);
     expect(metrics).toMatch(/^grava_queue_merges_total\{outcome="merged"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^grava_queue_oldest_wait_seconds /m);
+    expect(metrics).toMatch(/^grava_claims_total [1-9]/m);
+    expect(metrics).toMatch(/^grava_main_restored_total 0$/m);
   });
 
-  it('kill -9 of the central while workspaces wait for the queue: restarted, the queue drains, nothing is lost', async () => {
+  it('kill -9 of the central (its Dolt, or the supervisor and its Dolt) while workspaces wait for the queue: restarted, the queue drains, nothing is lost', async () => {
     const names = Array.from({ length: 5 }, (_, n) => `crash-${n}`);
     const ws = await Promise.all(names.map(workspace));
     for (const r of ws) await syncOnce(r);
     const paths = centralPaths(central.dataDir);
+    const rounds = Number(process.env.GRAVA_DRILL_RUNS ?? 4);
     let killed = 0;
-    for (let round = 0; round < 3; round++) {
+    const recover: number[] = [];
+    for (let round = 0; round < rounds; round++) {
       await Promise.all(ws.map((r, n) => r.issues.create({ title: `crash ${round}.${n}` })));
       const syncs = ws.map((r) => syncOnce(r).then(() => null, (e: unknown) => e));
-      // Mid-queue: as soon as the first branch has moved, kill the supervisor and its Dolt with -9.
-      await new Promise((res) => setTimeout(res, 60 + round * 40));
+      // Mid-queue: pushes are landing and the queue is merging.
+      await new Promise((res) => setTimeout(res, 60 + (round % 3) * 40));
       const sup = readSupervisorState(paths);
-      if (sup) {
-        for (const pid of [sup.pid, sup.dolt_pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); killed++; } catch { /* already gone */ } }
+      const t = Date.now();
+      if (round % 2 === 0) {
+        // Dolt alone: the supervisor restarts it; the waiting syncs ride it out.
+        if (sup?.dolt_pid) { process.kill(sup.dolt_pid, 'SIGKILL'); killed++; }
+      } else {
+        // The supervisor and its Dolt, restarted as systemd or Kubernetes would: a new `grava server start`,
+        // which replaces the orphaned Dolt.
+        for (const pid of [sup?.pid, sup?.dolt_pid]) if (pid) { try { process.kill(pid, 'SIGKILL'); killed++; } catch { /* already gone */ } }
+        await central.start();
       }
-      // Restarted as systemd or Kubernetes would: a new `grava server start`, which replaces the orphaned Dolt.
-      await central.start();
       const outcomes = await Promise.all(syncs);
+      recover.push(Date.now() - t);
       for (const e of outcomes) if (e) expect(['GRAVA_E_REMOTE', 'GRAVA_E_QUEUE_TIMEOUT']).toContain((e as { code?: string }).code);
     }
     expect(killed).toBeGreaterThan(0);
+    console.log(`central kill drill: ${rounds} rounds, ${killed} processes killed; until every waiting sync ended: ${recover.join('/')} ms`);
     // Everything converges once the queue drains: every write of every round is on every replica and on main.
     for (let pass = 0; pass < 2; pass++) for (const r of ws) await syncOnce(r);
-    const want = names.flatMap((_, n) => [0, 1, 2].map((round) => `crash ${round}.${n}`)).sort();
+    const want = names.flatMap((_, n) => Array.from({ length: rounds }, (_, round) => `crash ${round}.${n}`)).sort();
     for (const r of ws) expect((await r.issues.list()).map((i) => i.title).filter((t) => t.startsWith('crash ')).sort()).toEqual(want);
     const onMain = await onCentral<{ title: string }>("SELECT title FROM issues WHERE title LIKE 'crash %'");
     expect(onMain.map((x) => x.title).sort()).toEqual(want);

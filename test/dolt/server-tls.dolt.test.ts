@@ -51,12 +51,14 @@ describe('TLS on the remotesapi', () => {
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/grava$/);
   });
 
-  it('a workspace that trusts the certificate clones, creates and syncs', async () => {
+  it('a workspace that trusts the certificate clones, creates and syncs (SSL_CERT_FILE, or --ca-file kept as remote.ca_file)', async () => {
     const trust = { ...ENV, SSL_CERT_FILE: ca };
     const a = testDir('tls-a');
-    await ok(a, ['init', '--remote', url, '--actor', 'tls-a'], trust);
+    // The CA comes from the workspace's setting: nothing in the environment says to trust it.
+    await ok(a, ['init', '--remote', url, '--actor', 'tls-a', '--ca-file', ca], { ...ENV, SSL_CERT_FILE: undefined });
+    expect(((await ok(a, ['config', 'get', 'remote.ca_file', '--json'])).json as { value: string }).value).toBe(ca);
     await ok(a, ['create', 'over tls']);
-    const r = (await ok(a, ['sync', '--json'], trust)).json as { pushed: number };
+    const r = (await ok(a, ['sync', '--json'], { ...ENV, SSL_CERT_FILE: undefined })).json as { pushed: number };
     expect(r.pushed).toBeGreaterThan(0);
     const b = testDir('tls-b');
     await ok(b, ['init', '--remote', url, '--actor', 'tls-b'], trust);
@@ -71,6 +73,12 @@ describe('TLS on the remotesapi', () => {
     expect(r.stderr).toMatch(/certificate|x509|tls/i);
     expect(r.stderr).not.toContain(ENV.GRAVA_REMOTE_PASSWORD);
     expect(existsSync(join(dir, '.grava'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+    // The same through --ca-file; and a --ca-file that is not a file is refused before anything is made.
+    const viaFlag = await cli(dir, ['init', '--remote', url, '--actor', 'tls-wrong', '--ca-file', otherCa], { ...ENV, SSL_CERT_FILE: undefined });
+    expect(viaFlag.stderr).toMatch(/certificate|x509|tls/i);
+    const missing = await cli(dir, ['init', '--remote', url, '--actor', 'tls-wrong', '--ca-file', join(dir, 'nope.pem')], ENV);
+    expect(errorCode(missing)).toBe('GRAVA_E_INVALID');
     expect(readdirSync(dir)).toEqual([]);
   });
 });

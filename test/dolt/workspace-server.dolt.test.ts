@@ -25,6 +25,17 @@ describe('workspace server', () => {
     expect(commandLine(pid)).toContain('sql-server');
   });
 
+  it("gets only the environment Dolt, git and TLS need: none of the agent's secrets", async () => {
+    const ws = await newWorkspace('child-env');
+    await ok(ws, ['dolt', 'stop']);
+    // The agent's environment: API keys and a password of its own, beside what git and ssh need.
+    await ok(ws, ['list'], { OPENAI_API_KEY: 'sk-canary-1', AWS_SECRET_ACCESS_KEY: 'canary-2', GRAVA_SERVER_ROOT_PASSWORD: 'canary-3', SSH_AUTH_SOCK: '/tmp/agent.sock', GIT_SSH_COMMAND: 'ssh -i key', https_proxy: 'http://proxy:3128' });
+    const environ = readFileSync(`/proc/${statePid(ws)}/environ`, 'utf8').split('\0');
+    for (const secret of ['sk-canary-1', 'canary-2', 'canary-3']) expect(environ.some((e) => e.includes(secret))).toBe(false);
+    expect(environ).toEqual(expect.arrayContaining(['SSH_AUTH_SOCK=/tmp/agent.sock', 'GIT_SSH_COMMAND=ssh -i key', 'https_proxy=http://proxy:3128', 'GIT_TERMINAL_PROMPT=0']));
+    expect(environ.some((e) => e.startsWith('PATH='))).toBe(true);
+  });
+
   it('a server killed with -9 is replaced on the next command, with nothing lost', async () => {
     const ws = await newWorkspace('kill9');
     await ok(ws, ['create', 'survives']);

@@ -1,5 +1,7 @@
 // The CI guard's arithmetic: true percentiles, and each bar it enforces.
 
+import { fleetSvg } from '../../bench/fleet-plot.js';
+import type { FleetResult } from '../../bench/fleet-bench.js';
 import { describe, expect, it } from 'vitest';
 import { percentile, summarize } from '../../bench/stats.js';
 import { guardFailures } from '../../bench/guard.js';
@@ -55,5 +57,21 @@ describe('the guard', () => {
     expect(slow).toHaveLength(1);
     expect(slow[0]).toMatch(/2\.5x/);
     expect(guardFailures(run(twenty(900), twenty(800), { cycle: twenty(400), lost: 0 }, [...twenty(1500).slice(0, 18), 2100, 2300])).join()).toMatch(/queue-mode cycle's p95/);
+  });
+});
+
+describe('the fleet plot', () => {
+  it('draws both modes in both panels, and leaves out a run that did not converge', () => {
+    const z = summarize([100]);
+    const r = (workspaces: number, mode: 'queue' | 'direct', convergence: number): FleetResult => ({
+      workspaces, mode, steady_seconds: 1, syncs: 1, failed_syncs: 0, failures: {}, steady_cycle: z, burst_cycle: summarize([workspaces * 10]), burst_failed: 0,
+      convergence_ms: convergence, merges_per_second: null, max_queue_depth: null, central_cpu_seconds: 0, central_rss_mb: 0, fleet_rss_mb: 0, lost_writes: 0,
+    });
+    const svg = fleetSvg([r(10, 'queue', 1000), r(25, 'queue', 2000), r(10, 'direct', 1500), r(25, 'direct', Number.NaN)]);
+    expect(svg.startsWith('<svg')).toBe(true);
+    // Two panels × two modes; the direct line of the convergence panel has one point only.
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
+    expect(svg.match(/<circle/g)).toHaveLength(7);
+    expect(svg).not.toContain('NaN');
   });
 });

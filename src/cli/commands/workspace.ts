@@ -11,10 +11,11 @@ export function registerWorkspace(program: Command): void {
     .option('--remote <url>', 'sync with: http(s)://HOST:PORT/DATABASE (a grava server), git+ssh://, git+https:// or git+file:// (the database on refs/dolt/data of a git repository), file:///PATH (a shared directory), or git-origin (this git repository\'s origin); an empty git ref or directory gets this workspace\'s new database')
     .option('--prefix <prefix>', 'issue id prefix', 'gr')
     .option('--actor <name>', 'who this workspace writes as (default: user@host)')
+    .option('--ca-file <path>', 'an https central whose certificate a private CA signed: trust this CA bundle (PEM); kept as the remote.ca_file setting')
     .addOption(jsonOption())
-    .action(async (opts: { remote?: string; prefix: string; actor?: string; json?: boolean }) => run(opts, async (out) => {
+    .action(async (opts: { remote?: string; prefix: string; actor?: string; caFile?: string; json?: boolean }) => run(opts, async (out) => {
       const { initWorkspace } = await import('../../transport/init.js');
-      const r = await initWorkspace({ root: process.cwd(), prefix: opts.prefix, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.remote ? { remote: opts.remote } : {}), progress: (m) => out.info(m) });
+      const r = await initWorkspace({ root: process.cwd(), prefix: opts.prefix, ...(opts.actor ? { actor: opts.actor } : {}), ...(opts.remote ? { remote: opts.remote } : {}), ...(opts.caFile !== undefined ? { caFile: opts.caFile } : {}), progress: (m) => out.info(m) });
       let daemonPid: number | null = null;
       if (!daemonDisabled()) {
         const { workspacePaths } = await import('../../storage/dolt/layout.js');

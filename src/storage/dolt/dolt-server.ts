@@ -11,6 +11,7 @@
 //   processes never start two servers for one data dir.
 
 import { spawn } from 'node:child_process';
+import { childEnv } from './child-env.js';
 import { existsSync, openSync, closeSync, rmSync, unlinkSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -178,7 +179,8 @@ export class DoltServer {
         cwd: o.dataDir,
         detached: true,
         stdio: ['ignore', logFd, logFd],
-        env: { ...process.env, ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' },
+        // Only what Dolt, git and TLS need (child-env.ts): an agent's API keys never reach a child process.
+        env: childEnv({ ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' }),
       });
       if (logFd !== 2) closeSync(logFd);
       child.unref();
