@@ -13,7 +13,7 @@ import { FileClock, clockFilesLost, highWaterFromDb } from '../storage/issues/cl
 import { encodeHlc } from '../merge/hlc.js';
 import { openDb, type Db } from '../storage/dolt/db.js';
 import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
-import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeIntoMain, workspaceHeads, type CentralClaim, type QueueMergeOutcome } from '../storage/versioning/queue-merge.js';
+import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeBatch, workspaceHeads, QueueConnections, type BranchHead, type CentralClaim } from '../storage/versioning/queue-merge.js';
 import { GravaError } from '../errors/grava-error.js';
 import { headHash } from '../storage/dolt/version-control.js';
 import { isAncestor } from '../storage/versioning/sync-state.js';
@@ -35,12 +35,21 @@ export function branchTtlMs(env: Readonly<Record<string, string | undefined>> = 
   return Number.isSafeInteger(n) && n >= 0 ? n : 86_400_000;
 }
 
+/** Heads merged together before main moves (GRAVA_QUEUE_BATCH; default 8): each head is still merged on its own,
+ *  with the same rules, but main moves, and the compare-and-swap runs, once per batch. */
+export function queueBatch(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_QUEUE_BATCH);
+  return Number.isSafeInteger(n) && n >= 1 && n <= 100 ? n : 8;
+}
+
 export interface QueueStats {
   /** Branch heads waiting to be merged. */
   readonly depth: number;
   /** How long the oldest of them has waited (0 when none). */
   readonly oldest_wait_ms: number;
   readonly merged_total: number;
+  /** Batches that moved main (one fast-forward each). */
+  readonly batches_total: number;
   /** Merges that main already contained (a workspace pushed what it had fetched). */
   readonly up_to_date_total: number;
   /** Merges built again because something else moved main meanwhile. */
@@ -56,6 +65,7 @@ export interface QueueStats {
   readonly main_restored_total: number;
   readonly last_main_restore: { readonly at: string; readonly from: string; readonly to: string } | null;
   readonly last_merge_at: string | null;
+  /** Time the last batch took, from its turn to main moving. */
   readonly last_merge_ms: number | null;
   readonly last_error: string | null;
   /** Refused heads by branch, until the branch moves. */
@@ -83,7 +93,7 @@ export class MergeQueue {
   /** The last head of each branch that main holds (or that was refused), so it is not looked at again. */
   private readonly done = new Map<string, string>();
   private readonly refused = new Map<string, string>();
-  private counts = { merged: 0, upToDate: 0, mainMoved: 0, refused: 0, failures: 0, deleted: 0, restored: 0 };
+  private counts = { merged: 0, upToDate: 0, mainMoved: 0, refused: 0, failures: 0, deleted: 0, restored: 0, batches: 0 };
   private lastRestore: { at: string; from: string; to: string } | null = null;
   /** When each branch was last seen to move (this process's lifetime). */
   private readonly movedAt = new Map<string, number>();
@@ -106,8 +116,6 @@ export class MergeQueue {
     readonly signal: AbortSignal;
     readonly pollMs?: number;
     readonly now?: () => number;
-    /** Called after each merge that moved main. */
-    readonly onMerged?: (branch: string, outcome: QueueMergeOutcome) => void;
   }) {
     this.now = o.now ?? Date.now;
   }
@@ -120,6 +128,7 @@ export class MergeQueue {
       depth: this.waiting.size,
       oldest_wait_ms: oldest,
       merged_total: this.counts.merged,
+      batches_total: this.counts.batches,
       up_to_date_total: this.counts.upToDate,
       main_moved_total: this.counts.mainMoved,
       refused_total: this.counts.refused,
@@ -147,13 +156,14 @@ export class MergeQueue {
     });
   }
 
-  private async serveClaims(db: Db, clock: FileClock): Promise<void> {
+  private async serveClaims(conns: QueueConnections): Promise<void> {
+    const { db, clock } = conns;
     while (this.claims.length > 0 && !this.o.signal.aborted) {
       const c = this.claims[0]!;
       let answer: CentralClaim;
       try {
         for (let attempt = 0; ; attempt++) {
-          answer = await claimOnMain({ target: this.o.target, database: this.o.database, db, clock, prefix: '' }, c.job.id, c.job.actor, c.job.leaseMs);
+          answer = await claimOnMain({ target: this.o.target, database: this.o.database, db, clock, mainDb: () => conns.mainDb(), prefix: '' }, c.job.id, c.job.actor, c.job.leaseMs);
           if (answer.kind !== 'main_moved' || attempt >= MAX_MAIN_MOVED_RETRIES) break;
           this.counts.mainMoved++;
         }
@@ -176,19 +186,22 @@ export class MergeQueue {
   /** Runs until the signal aborts. Failures (Dolt restarting) are logged and retried with backoff. */
   async run(): Promise<void> {
     const { log, signal } = this.o;
-    const db = openDb(this.o.target, this.o.database, 2);
-    let clock: FileClock | undefined;
+    const bootstrap = openDb(this.o.target, this.o.database, 1);
+    let conns: QueueConnections | undefined;
     let failures = 0;
     let scratchChecked = false;
     try {
       while (!signal.aborted) {
         try {
-          clock ??= await this.openClock(db);
-          // What a killed process (or a failed attempt) left on the scratch branch is dropped before anything else.
-          if (!scratchChecked || failures > 0) await discardScratch(db);
+          conns ??= new QueueConnections(this.o.target, this.o.database, await this.openClock(bootstrap));
+          // What a killed process (or a failed attempt) left on the scratch branches is dropped before anything else.
+          if (!scratchChecked || failures > 0) {
+            await conns.reset();
+            await discardScratch(conns.db);
+          }
           scratchChecked = true;
-          await this.serveClaims(db, clock);
-          const more = await this.round(db, clock);
+          await this.serveClaims(conns);
+          const more = await this.round(conns);
           if (failures > 0) log.info('merge queue running again', { after_failures: failures });
           failures = 0;
           if (!more) await this.pause(this.o.pollMs ?? queuePollMs());
@@ -203,7 +216,8 @@ export class MergeQueue {
       }
     } finally {
       for (const c of this.claims.splice(0)) c.reject(new GravaError('GRAVA_E_SHUTTING_DOWN', 'the central stopped before deciding the claim'));
-      await db.destroy().catch(() => undefined);
+      await conns?.close();
+      await bootstrap.destroy().catch(() => undefined);
     }
   }
 
@@ -217,7 +231,8 @@ export class MergeQueue {
   }
 
   /** Looks at the branches and merges each waiting head once, oldest first. Returns true if it merged anything. */
-  private async round(db: Db, clock: FileClock): Promise<boolean> {
+  private async round(conns: QueueConnections): Promise<boolean> {
+    const { db } = conns;
     const [heads, main] = await Promise.all([workspaceHeads(db), headHash(db, 'main')]);
     if (main !== this.lastMain) {
       // main moved without this queue (a direct push, a claim pushed to main, a restore or a force-push):
@@ -225,7 +240,7 @@ export class MergeQueue {
       if (this.lastMain !== undefined && !(await isAncestor(db, this.lastMain, main))) {
         // Not a fast-forward of what the queue wrote: a force-push by someone holding a sync password
         // (issue 18). Every commit main held is put back; the stray head is logged for the operator.
-        await restoreMain(this.o.target, this.o.database, this.lastMain);
+        await restoreMain(conns.mainDb(), this.lastMain);
         this.counts.restored++;
         this.lastRestore = { at: new Date(this.now()).toISOString(), from: main, to: this.lastMain };
         this.o.log.error('main was moved back or sideways outside the merge queue (a force-push); restored to the head the queue wrote', { moved_to: main, restored_to: this.lastMain });
@@ -251,13 +266,12 @@ export class MergeQueue {
       await this.sweep(db, heads);
       return false;
     }
-    const line = [...this.waiting.entries()].sort((a, b) => a[1].since - b[1].since || (a[0] < b[0] ? -1 : 1));
+    const line = [...this.waiting.entries()].sort((a, b) => a[1].since - b[1].since || (a[0] < b[0] ? -1 : 1)).map(([name, w]) => ({ name, hash: w.hash }));
     let moved = false;
-    for (const [name, { hash }] of line) {
-      if (this.o.signal.aborted) break;
-      // A claim waits for one merge at most.
-      await this.serveClaims(db, clock);
-      moved = (await this.mergeOne(db, clock, name, hash)) || moved;
+    for (let i = 0; i < line.length && !this.o.signal.aborted; i += queueBatch()) {
+      // A claim waits for one batch at most.
+      await this.serveClaims(conns);
+      moved = (await this.mergeHeads(conns, line.slice(i, i + queueBatch()))) || moved;
     }
     return moved;
   }
@@ -278,37 +292,46 @@ export class MergeQueue {
     }
   }
 
-  private async mergeOne(db: Db, clock: FileClock, branch: string, head: string): Promise<boolean> {
+  /** One batch of the line: merged together, main moved once. Returns true if main moved. */
+  private async mergeHeads(conns: QueueConnections, batch: readonly BranchHead[]): Promise<boolean> {
     const started = this.now();
     for (let attempt = 0; ; attempt++) {
-      const out = await mergeIntoMain({ target: this.o.target, database: this.o.database, db, clock }, branch, head);
+      const out = await mergeBatch(conns, batch);
       if (out.kind === 'main_moved') {
         this.counts.mainMoved++;
         if (attempt < MAX_MAIN_MOVED_RETRIES) continue;
-        this.o.log.warn('main kept moving under the merge queue; the branch waits for the next round', { branch, head });
+        this.o.log.warn('main kept moving under the merge queue; the batch waits for the next round', { branches: batch.map((b) => b.name).join(',') });
         return false;
       }
-      this.waiting.delete(branch);
-      this.done.set(branch, head);
       this.lastMain = out.main;
-      if (out.kind === 'refused') {
-        this.counts.refused++;
-        this.refused.set(branch, head);
-        this.o.log.error('refused to merge a branch that removes issue rows (grava never deletes an issue: its history was rewritten by hand)', { branch, head, removed: out.removed, main: out.main });
-        return false;
+      let merged = 0;
+      for (const { name, hash } of batch) {
+        const h = out.heads.get(name);
+        this.waiting.delete(name);
+        this.done.set(name, hash);
+        if (!h) continue;
+        if (h.kind === 'refused') {
+          this.counts.refused++;
+          this.refused.set(name, hash);
+          this.o.log.error('refused to merge a branch that removes issue rows (grava never deletes an issue: its history was rewritten by hand)', { branch: name, head: hash, removed: h.removed, main: out.main });
+          continue;
+        }
+        this.refused.delete(name);
+        if (h.kind === 'up_to_date') {
+          this.counts.upToDate++;
+          continue;
+        }
+        conns.clock.observe(h.merge.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((x): x is string => x !== null)));
+        this.counts.merged++;
+        merged++;
       }
-      this.refused.delete(branch);
-      if (out.kind === 'up_to_date') {
-        this.counts.upToDate++;
-        return false;
+      if (merged > 0) {
+        this.lastMergeAt = this.now();
+        this.lastMergeMs = this.lastMergeAt - started;
+        this.lastError = null;
+        this.counts.batches++;
       }
-      clock.observe(out.merge.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
-      this.counts.merged++;
-      this.lastMergeAt = this.now();
-      this.lastMergeMs = this.lastMergeAt - started;
-      this.lastError = null;
-      this.o.onMerged?.(branch, out);
-      return true;
+      return merged > 0;
     }
   }
 

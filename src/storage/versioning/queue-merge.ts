@@ -1,8 +1,8 @@
 // The central's half of the merge queue (docs/ARCHITECTURE.md, "The central
-// merge queue"): workspaces push `ws/<actor>`; the central merges one branch
-// head at a time into `main`, with the same engine a workspace uses, on the
-// scratch branch `queue/work`. `main` moves only by a fast-forward to a
-// finished merge commit, so a crash mid-merge never shows on `main`.
+// merge queue"): workspaces push `ws/<actor>`; the central merges waiting
+// heads one at a time, with the same engine a workspace uses, on the scratch
+// branch `queue/work`, in batches. `main` moves only by a fast-forward to a
+// finished result, so a crash mid-merge never shows on `main`.
 
 import { GravaError } from '../../errors/grava-error.js';
 import type { Clock } from '../issues/clock-store.js';
@@ -19,6 +19,8 @@ import { isAncestor, issuesRemovedBy } from './sync-state.js';
 export const WS_BRANCH_PREFIX = 'ws/';
 /** The queue's scratch branch: a merge is built here and main fast-forwarded to it. */
 export const QUEUE_WORK_BRANCH = 'queue/work';
+/** The claim's scratch branch on the central. */
+export const QUEUE_CLAIM_BRANCH = 'queue/claim';
 
 /** The branch a workspace pushes on the central. Actors are [A-Za-z0-9._@-]; `@` is spelled `.at.` because a
  *  ref name may not hold `@{`, and one spelling keeps branch names readable in `dolt branch`. */
@@ -36,15 +38,20 @@ export async function workspaceHeads(db: Db): Promise<BranchHead[]> {
   return rows<BranchHead>(db, "SELECT name, hash FROM dolt_branches WHERE name LIKE 'ws/%' ORDER BY name");
 }
 
-export type QueueMergeOutcome =
-  /** main now contains the head (fast-forward or a merge commit). */
-  | { readonly kind: 'merged'; readonly main: string; readonly fastForward: boolean; readonly merge: MergeResult }
-  /** main already contained the head. */
-  | { readonly kind: 'up_to_date'; readonly main: string }
-  /** main moved while the merge was built (another writer of main); nothing changed, try again. */
-  | { readonly kind: 'main_moved'; readonly main: string }
-  /** The head removes issue rows main holds: grava never deletes an issue, so it is refused (MERGE_SPEC §13c). */
-  | { readonly kind: 'refused'; readonly main: string; readonly removed: number };
+/** What became of one waiting head in a batch. */
+export type HeadOutcome =
+  /** Merged into the batch's result (fast-forward or a merge commit). */
+  | { readonly kind: 'merged'; readonly merge: MergeResult }
+  /** main (or an earlier head of the batch) already contained it. */
+  | { readonly kind: 'up_to_date' }
+  /** It removes issue rows main holds: grava never deletes an issue, so it is refused (MERGE_SPEC §13c). */
+  | { readonly kind: 'refused'; readonly removed: number };
+
+export type BatchResult =
+  /** main now holds every head that was not refused. */
+  | { readonly kind: 'done'; readonly main: string; readonly heads: ReadonlyMap<string, HeadOutcome> }
+  /** main moved while the batch was built (another writer of main); nothing changed, build it again. */
+  | { readonly kind: 'main_moved'; readonly main: string };
 
 export interface QueueMergeContext {
   readonly target: ConnectionTarget;
@@ -54,39 +61,90 @@ export interface QueueMergeContext {
   readonly clock: Clock;
 }
 
-/** Drops what a previous process left mid-merge: the scratch branch and its working set. */
-export async function discardScratch(db: Db): Promise<void> {
-  await exec(db, "CALL DOLT_BRANCH('-D', ?)", [QUEUE_WORK_BRANCH]).catch(() => undefined);
+/** The queue's connections: the database, the scratch branch and main, opened once and kept. */
+export class QueueConnections implements QueueMergeContext {
+  readonly db: Db;
+  private work: Db | undefined;
+  private main: Db | undefined;
+
+  constructor(readonly target: ConnectionTarget, readonly database: string, readonly clock: Clock) {
+    this.db = openDb(target, database, 2);
+  }
+
+  /** The scratch branch, at `base` with a clean working set. */
+  async workAt(base: string): Promise<Db> {
+    if (!this.work) {
+      const exists = await rows(this.db, 'SELECT name FROM dolt_branches WHERE name = ?', [QUEUE_WORK_BRANCH]);
+      if (exists.length === 0) await exec(this.db, 'CALL DOLT_BRANCH(?, ?)', [QUEUE_WORK_BRANCH, base]);
+      this.work = openDb(this.target, `${this.database}/${QUEUE_WORK_BRANCH}`, 1);
+    }
+    await exec(this.work, "CALL DOLT_RESET('--hard', ?)", [base]);
+    return this.work;
+  }
+
+  mainDb(): Db {
+    this.main ??= openDb(this.target, `${this.database}/main`, 1);
+    return this.main;
+  }
+
+  /** After a failure (Dolt restarted, a branch dropped): the branch connections are opened again on next use. */
+  async reset(): Promise<void> {
+    const [w, m] = [this.work, this.main];
+    this.work = undefined;
+    this.main = undefined;
+    await w?.destroy().catch(() => undefined);
+    await m?.destroy().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.reset();
+    await this.db.destroy().catch(() => undefined);
+  }
 }
 
-/** Merges `head` (a commit of `branch`) into main; main moves only by a fast-forward to the finished result. */
-export async function mergeIntoMain(ctx: QueueMergeContext, branch: string, head: string): Promise<QueueMergeOutcome> {
+/** Drops what a previous process left mid-merge: the scratch branches and their working sets. */
+export async function discardScratch(db: Db): Promise<void> {
+  for (const b of [QUEUE_WORK_BRANCH, QUEUE_CLAIM_BRANCH]) await exec(db, "CALL DOLT_BRANCH('-D', ?)", [b]).catch(() => undefined);
+}
+
+/**
+ * Merges waiting heads, in the given order, into one result built on the scratch branch from main's head,
+ * then fast-forwards main to it: the same engine, cell rules and repairs as a workspace, one head at a
+ * time. main moves once per batch, and only by a fast-forward to a finished result.
+ */
+export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHead[]): Promise<BatchResult> {
   const { db } = ctx;
   const base = await headHash(db, 'main');
-  if (await isAncestor(db, head, base)) return { kind: 'up_to_date', main: base };
-  const removed = await issuesRemovedBy(db, base, head);
-  if (removed > 0) return { kind: 'refused', main: base, removed };
-  // A fresh scratch branch each time: nothing a failed attempt left in its working set survives.
-  await discardScratch(db);
-  await exec(db, 'CALL DOLT_BRANCH(?, ?)', [QUEUE_WORK_BRANCH, base]);
-  const work = openDb(ctx.target, `${ctx.database}/${QUEUE_WORK_BRANCH}`, 1);
-  let merge: MergeResult;
-  try {
-    merge = await mergeRef(work, head, { clock: ctx.clock, message: `grava: queue merge ${branch} at ${head}` });
-  } finally {
-    await work.destroy();
+  const work = await ctx.workAt(base);
+  const heads = new Map<string, HeadOutcome>();
+  let tip = base;
+  for (const { name, hash } of items) {
+    if (await isAncestor(db, hash, tip)) {
+      heads.set(name, { kind: 'up_to_date' });
+      continue;
+    }
+    const removed = await issuesRemovedBy(db, tip, hash);
+    if (removed > 0) {
+      heads.set(name, { kind: 'refused', removed });
+      continue;
+    }
+    const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}` });
+    heads.set(name, { kind: 'merged', merge });
+    tip = await headHash(work, 'HEAD');
   }
+  if (tip === base) return { kind: 'done', main: base, heads };
   // The compare-and-swap: a fast-forward of main from `base` only. If anything else moved main meanwhile
-  // (a claim pushed straight to main), Dolt refuses and the queue builds the merge again on the new main.
+  // (a claim pushed straight to main by an older grava), Dolt refuses and the batch is built again.
   const moved = await fastForwardMain(ctx, base, QUEUE_WORK_BRANCH);
   if (moved !== null) return { kind: 'main_moved', main: moved };
-  return { kind: 'merged', main: await headHash(db, 'main'), fastForward: merge.fastForward, merge };
+  return { kind: 'done', main: tip, heads };
 }
 
 /** Moves main from `base` to `branch` by a fast-forward. Returns null when it did, or main's head when main
  *  is no longer at `base` (nothing changed). */
-async function fastForwardMain(ctx: QueueMergeContext, base: string, branch: string): Promise<string | null> {
-  const mainDb = openDb(ctx.target, `${ctx.database}/main`, 1);
+async function fastForwardMain(ctx: QueueMergeContext & { mainDb?: () => Db }, base: string, branch: string): Promise<string | null> {
+  const kept = ctx.mainDb?.();
+  const mainDb = kept ?? openDb(ctx.target, `${ctx.database}/main`, 1);
   try {
     const now = await headHash(mainDb, 'main');
     if (now !== base) return now;
@@ -97,12 +155,10 @@ async function fastForwardMain(ctx: QueueMergeContext, base: string, branch: str
     if (/fast.?forward/i.test((e as Error).message)) return headHash(ctx.db, 'main');
     throw e;
   } finally {
-    await mainDb.destroy();
+    if (!kept) await mainDb.destroy();
   }
 }
 
-/** The claim's scratch branch on the central. */
-export const QUEUE_CLAIM_BRANCH = 'queue/claim';
 
 export type CentralClaim =
   | { readonly kind: 'won' | 'held'; readonly issue: Issue & { lease_until: string | null }; readonly main: string }
@@ -115,7 +171,7 @@ export type CentralClaim =
  * claim is written on a scratch branch made at main's head and main is fast-forwarded to it. The
  * central's clock stamps it; the issue goes to `actor`.
  */
-export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: string }, id: string, actor: string, leaseMs?: number): Promise<CentralClaim> {
+export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: string; readonly mainDb?: () => Db }, id: string, actor: string, leaseMs?: number): Promise<CentralClaim> {
   const base = await headHash(ctx.db, 'main');
   const present = await rows<{ n: number }>(ctx.db, 'SELECT COUNT(*) AS n FROM issues WHERE id = ?', [id]);
   if (Number(present[0]?.n ?? 0) === 0) return { kind: 'absent', main: base };
@@ -143,13 +199,8 @@ export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: st
 }
 
 /** Puts main back at `head` (its working set too), after someone else moved it back or sideways. */
-export async function restoreMain(target: ConnectionTarget, database: string, head: string): Promise<void> {
-  const mainDb = openDb(target, `${database}/main`, 1);
-  try {
-    await exec(mainDb, "CALL DOLT_RESET('--hard', ?)", [head]);
-  } finally {
-    await mainDb.destroy();
-  }
+export async function restoreMain(mainDb: Db, head: string): Promise<void> {
+  await exec(mainDb, "CALL DOLT_RESET('--hard', ?)", [head]);
 }
 
 /** Deletes a workspace branch whose head main holds (only while the branch still points at that head). */
