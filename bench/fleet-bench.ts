@@ -1,4 +1,4 @@
-// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--json] [--out F.json] [--svg F.svg]`
+// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--interval-ms MS] [--json] [--out F.json] [--svg F.svg]`
 // N workspaces, each with its own dolt sql-server, against one real central on
 // loopback. Each writes at a steady rate for a fixed time (creates, updates of
 // its own and of shared issues, comments) and syncs after each write, as a
@@ -29,6 +29,7 @@ export interface FleetResult {
   workspaces: number;
   mode: SyncMode;
   steady_seconds: number;
+  write_interval_ms: number;
   syncs: number;
   failed_syncs: number;
   failures: Record<string, number>;
@@ -70,7 +71,7 @@ async function healthQueue(port: number): Promise<{ depth: number; merged_total:
   }
 }
 
-export async function benchFleet(o: { workspaces: number; mode: SyncMode; seconds?: number; log?: (m: string) => void }): Promise<FleetResult> {
+export async function benchFleet(o: { workspaces: number; mode: SyncMode; seconds?: number; intervalMs?: number; log?: (m: string) => void }): Promise<FleetResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const seconds = o.seconds ?? 20;
   const dir = mkdtempSync(join(tmpdir(), 'grava-bench-fleet-'));
@@ -97,13 +98,14 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
     const steady: number[] = [];
     let syncs = 0;
     const cpu0 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
-    // Steady phase: each workspace writes every 1-3 s and syncs (a daemon with a 1 s debounce).
+    // Steady phase: each workspace writes every interval (±50 %) and syncs (a daemon with a 1 s debounce).
+    const interval = o.intervalMs ?? 5_000;
     const until = Date.now() + seconds * 1000;
     await Promise.all(open.map(async (r, n) => {
       const own: string[] = [];
       let k = 0;
       while (Date.now() < until) {
-        await new Promise((res) => setTimeout(res, 1_000 + rand() * 2_000));
+        await new Promise((res) => setTimeout(res, interval * (0.5 + rand())));
         const op = rand();
         if (op < 0.4 || own.length === 0) {
           const title = `fleet w${n} #${k++}`;
@@ -171,6 +173,7 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
       workspaces: o.workspaces,
       mode: o.mode,
       steady_seconds: seconds,
+      write_interval_ms: interval,
       syncs,
       failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
       failures,
@@ -194,7 +197,7 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
 
 export function reportFleet(r: FleetResult): string {
   return [
-    `fleet of ${r.workspaces} workspaces, ${r.mode} mode (${r.steady_seconds} s steady, then a burst)`,
+    `fleet of ${r.workspaces} workspaces, ${r.mode} mode (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
     `  syncs: ${r.syncs} steady + ${r.workspaces} burst; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
     `  steady cycle:  ${fmt(r.steady_cycle)}`,
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
@@ -213,13 +216,13 @@ async function main(): Promise<number> {
   const modeArg = arg('--mode') ?? 'both';
   const modes: SyncMode[] = modeArg === 'both' ? ['queue', 'direct'] : [modeArg as SyncMode];
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct')) {
-    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--json] [--out FILE.json] [--svg FILE.svg]\n');
+    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--interval-ms MS] [--json] [--out FILE.json] [--svg FILE.svg]\n');
     return 2;
   }
   const results: FleetResult[] = [];
   for (const n of sizes) {
     for (const mode of modes) {
-      const r = await benchFleet({ workspaces: n, mode, seconds: Number(arg('--seconds') ?? 20) });
+      const r = await benchFleet({ workspaces: n, mode, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
       results.push(r);
       if (!process.argv.includes('--json')) process.stdout.write(`${reportFleet(r)}\n\n`);
     }

@@ -1,14 +1,15 @@
 // The supervisor's HTTP service (fastify): /healthz (the supervisor is
 // alive), /readyz (200 when ready, 503 otherwise), /metrics (Prometheus), and
-// the claim call, POST /v1/claims (a sync user's HTTP Basic credentials).
+// the calls of a sync user (HTTP Basic): POST /v1/claims (a claim decided in
+// the merge queue's order) and POST /v1/queue/wait (until main holds a head).
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { asGravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
 import { ID_PATTERN } from '../storage/issues/validate.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
-import type { ClaimAnswer, ClaimJob } from './merge-queue.js';
+import type { ClaimAnswer, ClaimJob, WaitAnswer } from './merge-queue.js';
 import type { ReadinessReport } from './readiness.js';
 
 export interface HttpHandlers {
@@ -18,6 +19,7 @@ export interface HttpHandlers {
   /** Is this a sync user with this password? */
   readonly authenticate?: (user: string, password: string) => Promise<boolean>;
   readonly claim?: (job: ClaimJob) => Promise<ClaimAnswer>;
+  readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
 }
 
 const ClaimBody = z.strictObject({
@@ -35,6 +37,12 @@ export function basicCredentials(header: string | undefined): { user: string; pa
   return at > 0 ? { user: text.slice(0, at), password: text.slice(at + 1) } : undefined;
 }
 
+const WaitBody = z.strictObject({
+  branch: z.string().regex(/^ws\/[A-Za-z0-9._-]{1,80}$/),
+  head: z.string().regex(/^[0-9a-v]{32}$/),
+  timeout_ms: z.number().int().min(0).max(60_000).optional(),
+});
+
 const fail = (code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ code, message, ...extra });
 
 export function buildHttpApp(h: HttpHandlers): FastifyInstance {
@@ -48,20 +56,34 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
     const text = await h.metrics();
     return reply.header('content-type', METRICS_CONTENT_TYPE).send(text);
   });
-  const { authenticate, claim } = h;
+  const { authenticate, claim, waitFor } = h;
+  /** The sync user of an HTTP Basic header, or undefined. */
+  const userOf = async (header: string | undefined): Promise<string | undefined> => {
+    const creds = basicCredentials(header);
+    return creds && authenticate && (await authenticate(creds.user, creds.password)) ? creds.user : undefined;
+  };
+  const unauthorised = (reply: FastifyReply): FastifyReply => reply.code(401).header('www-authenticate', 'Basic realm="grava"').send(fail('GRAVA_E_AUTH', 'a sync user and its password are required (HTTP Basic)'));
+  if (authenticate && waitFor) {
+    app.post('/v1/queue/wait', async (req, reply) => {
+      if ((await userOf(req.headers.authorization)) === undefined) return unauthorised(reply);
+      const body = WaitBody.safeParse(req.body);
+      if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid wait request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
+      const a = await waitFor(body.data.branch, body.data.head, body.data.timeout_ms ?? 30_000);
+      if (a.kind === 'refused') return reply.code(409).send(fail('GRAVA_E_HISTORY_REWRITE', `the central refused to merge ${body.data.branch} at ${body.data.head}: it removes issue rows, which grava never does`, { merged: false, main: a.main }));
+      return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : { merged: false });
+    });
+  }
   if (authenticate && claim) {
     app.post('/v1/claims', async (req, reply) => {
-      const creds = basicCredentials(req.headers.authorization);
-      if (!creds || !(await authenticate(creds.user, creds.password))) {
-        return reply.code(401).header('www-authenticate', 'Basic realm="grava"').send(fail('GRAVA_E_AUTH', 'a sync user and its password are required (HTTP Basic)'));
-      }
+      const user = await userOf(req.headers.authorization);
+      if (user === undefined) return unauthorised(reply);
       const body = ClaimBody.safeParse(req.body);
       if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid claim request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
       try {
         const a = await claim({ id: body.data.id, actor: body.data.actor, ...(body.data.lease_ms !== undefined ? { leaseMs: body.data.lease_ms } : {}) });
         if (a.kind === 'absent') return reply.code(404).send(fail('GRAVA_E_NOT_FOUND', `no issue ${body.data.id} on the central server`, { verdict: 'absent', main: a.main }));
         if (a.kind === 'refused') return reply.code(409).send(fail('GRAVA_E_CONFLICT', a.message, { verdict: 'refused', holder: a.holder, main: a.main }));
-        return reply.send({ verdict: a.kind, issue: a.issue, main: a.main, user: creds.user });
+        return reply.send({ verdict: a.kind, issue: a.issue, main: a.main, user });
       } catch (e) {
         const err = asGravaError(e);
         const status = err.code === 'GRAVA_E_NOT_FOUND' ? 404 : err.code === 'GRAVA_E_INVALID' ? 400 : err.code === 'GRAVA_E_SHUTTING_DOWN' ? 503 : err.code === 'GRAVA_E_PUSH_REJECTED' ? 409 : 500;

@@ -61,6 +61,8 @@ export interface QueueStats {
   readonly branches_deleted_total: number;
   /** Claims decided through the claim call. */
   readonly claims_total: number;
+  /** Workspaces waiting on POST /v1/queue/wait. */
+  readonly waiting_workspaces: number;
   /** Times main was moved back or sideways by someone else and put back (issue 18). */
   readonly main_restored_total: number;
   readonly last_main_restore: { readonly at: string; readonly from: string; readonly to: string } | null;
@@ -81,6 +83,20 @@ export interface ClaimJob {
 
 export type ClaimAnswer = Exclude<CentralClaim, { kind: 'main_moved' }>;
 
+/** The answer to a workspace waiting for its head (POST /v1/queue/wait). */
+export type WaitAnswer =
+  | { readonly kind: 'merged'; readonly main: string }
+  | { readonly kind: 'refused'; readonly main: string }
+  /** Not yet (the wait timed out, or the central is stopping): the workspace looks again itself. */
+  | { readonly kind: 'pending' };
+
+interface Waiter {
+  readonly branch: string;
+  readonly head: string;
+  readonly resolve: (a: WaitAnswer) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 interface Waiting {
   hash: string;
   since: number;
@@ -100,6 +116,7 @@ export class MergeQueue {
   private lastSweep = 0;
   /** main's head as this queue last left or saw it. */
   private lastMain: string | undefined;
+  private readonly waiters = new Set<Waiter>();
   private readonly claims: { job: ClaimJob; resolve: (a: ClaimAnswer) => void; reject: (e: unknown) => void }[] = [];
   private wake: (() => void) | undefined;
   private claimCount = 0;
@@ -135,6 +152,7 @@ export class MergeQueue {
       failures_total: this.counts.failures,
       branches_deleted_total: this.counts.deleted,
       claims_total: this.claimCount,
+      waiting_workspaces: this.waiters.size,
       main_restored_total: this.counts.restored,
       last_main_restore: this.lastRestore,
       last_merge_at: this.lastMergeAt === null ? null : new Date(this.lastMergeAt).toISOString(),
@@ -154,6 +172,36 @@ export class MergeQueue {
       this.claims.push({ job, resolve, reject });
       this.wake?.();
     });
+  }
+
+  /**
+   * Resolves once main holds `head` of `branch` (merged), the queue refused it, or `timeoutMs` passed
+   * (pending). Saves a waiting workspace from polling the central with fetches.
+   */
+  waitFor(branch: string, head: string, timeoutMs: number): Promise<WaitAnswer> {
+    if (this.o.signal.aborted) return Promise.resolve({ kind: 'pending' });
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        branch, head,
+        resolve: (a) => { clearTimeout(waiter.timer); this.waiters.delete(waiter); resolve(a); },
+        timer: setTimeout(() => waiter.resolve({ kind: 'pending' }), timeoutMs),
+      };
+      this.waiters.add(waiter);
+      // Already decided (the branch was merged before the call): answered at the next round, which this wakes.
+      this.wake?.();
+    });
+  }
+
+  /** Answers the waiters whose heads main now holds (or the queue refused). */
+  private async settleWaiters(db: Db): Promise<void> {
+    if (this.waiters.size === 0 || this.lastMain === undefined) return;
+    const main = this.lastMain;
+    for (const w of [...this.waiters]) {
+      if (this.refused.get(w.branch) === w.head) w.resolve({ kind: 'refused', main });
+      else if (this.done.get(w.branch) === w.head) w.resolve({ kind: 'merged', main });
+      // An older head of a branch that has moved on, or a head main got another way.
+      else if (!this.waiting.has(w.branch) && (await isAncestor(db, w.head, main))) w.resolve({ kind: 'merged', main });
+    }
   }
 
   private async serveClaims(conns: QueueConnections): Promise<void> {
@@ -202,6 +250,7 @@ export class MergeQueue {
           scratchChecked = true;
           await this.serveClaims(conns);
           const more = await this.round(conns);
+          await this.settleWaiters(conns.db);
           if (failures > 0) log.info('merge queue running again', { after_failures: failures });
           failures = 0;
           if (!more) await this.pause(this.o.pollMs ?? queuePollMs());
@@ -216,6 +265,7 @@ export class MergeQueue {
       }
     } finally {
       for (const c of this.claims.splice(0)) c.reject(new GravaError('GRAVA_E_SHUTTING_DOWN', 'the central stopped before deciding the claim'));
+      for (const w of [...this.waiters]) w.resolve({ kind: 'pending' });
       await conns?.close();
       await bootstrap.destroy().catch(() => undefined);
     }
@@ -272,6 +322,7 @@ export class MergeQueue {
       // A claim waits for one batch at most.
       await this.serveClaims(conns);
       moved = (await this.mergeHeads(conns, line.slice(i, i + queueBatch()))) || moved;
+      await this.settleWaiters(db);
     }
     return moved;
   }

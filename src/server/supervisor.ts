@@ -156,6 +156,7 @@ export class Supervisor {
         metrics: () => this.metricsText(),
         authenticate: (user, password) => isSyncUser(adminTarget(paths, this.o.rootPassword), user, password),
         claim: (job) => this.queue.claim(job),
+        waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });

@@ -15,7 +15,7 @@ import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { remoteAccess } from './remote-access.js';
 import { remoteCredentials } from '../storage/dolt/layout.js';
-import { apiListening, callClaim, claimApiUrl } from './claim-call.js';
+import { apiAvailable, callClaim, claimApiUrl } from './central-api.js';
 import type { Issue } from '../storage/issues/issue-types.js';
 import { claimOnRemoteHead } from '../storage/versioning/claim-branch.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
@@ -80,7 +80,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
   }
   const creds = remoteCredentials(replica.config);
   const api = user !== undefined && creds ? claimApiUrl(remote) : undefined;
-  const useCall = api !== undefined && (await apiListening(api));
+  const useCall = api !== undefined && (await apiAvailable(api));
   return withFileLock(replica.paths.syncLock, async () => {
     if (useCall) return claimByCall(replica, api, creds!, id, remote, user, opts, started);
     const ctx = {

@@ -17,6 +17,8 @@ import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
+import { apiAvailable, callWait, claimApiUrl } from './central-api.js';
+import { remoteCredentials } from '../storage/dolt/layout.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 
@@ -60,6 +62,8 @@ export interface SyncResult {
   readonly mode: SyncMode;
   /** Queue mode: when this workspace saw the central's main holding its pushed head (null when nothing was pushed). */
   readonly merged_at: string | null;
+  /** Queue mode: how the workspace learnt of the merge: the central's wait call, or fetching main itself. */
+  readonly waited_by: 'call' | 'poll' | null;
 }
 
 export interface SyncOptions {
@@ -220,17 +224,33 @@ export function queueWaitMs(env: Readonly<Record<string, string | undefined>> = 
 const QUEUE_WAIT_STEPS_MS = [30, 30, 60, 60, 120, 250, 500] as const;
 
 /**
- * Waits until the central's main holds `head`, fetching main with a growing pause (30 ms up to 500 ms).
+ * Waits until the central's main holds `head`: through the central's wait call when it answers, else (or
+ * after it) fetching main with a growing pause (30 ms up to 500 ms).
  * Bounded by GRAVA_QUEUE_WAIT_MS: past it the sync fails with GRAVA_E_QUEUE_TIMEOUT; the branch stays
  * pushed and the queue merges it whenever it can, so the next sync finds it merged.
  */
-async function waitForQueue(replica: Replica, head: string, fetchMain: () => Promise<void>, opts: SyncOptions): Promise<void> {
+async function waitForQueue(replica: Replica, head: string, fetchMain: () => Promise<void>, opts: SyncOptions): Promise<'call' | 'poll'> {
   const now = opts.now ?? Date.now;
   const limit = queueWaitMs();
   const until = now() + limit;
+  const branch = workspaceBranch(replica.config.actor);
+  const holds = async (): Promise<boolean> => {
+    const remote = (await heads(replica.db)).remote;
+    return remote !== null && isAncestor(replica.db, head, remote);
+  };
+  // The central's wait call answers the moment the queue has merged the head: no polling. Without it (an
+  // https remote with GRAVA_REMOTE_API unset, the HTTP port not exposed) the workspace looks for itself.
+  const creds = remoteCredentials(replica.config);
+  const api = creds && replica.config.remote ? claimApiUrl(replica.config.remote) : undefined;
+  if (creds && api && (await apiAvailable(api))) {
+    const v = await callWait(api, creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, until - now())) });
+    if (v.kind === 'merged') {
+      await fetchMain();
+      if (await holds()) return 'call';
+    }
+  }
   let lastError: string | undefined;
   for (let n = 0; ; n++) {
-    await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
     // The push landed: a central restarting meanwhile (its Dolt, or the whole server) is waited out.
     const seen = await fetchMain().then(() => true, (e: unknown) => {
       const err = asGravaError(e);
@@ -238,11 +258,11 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
       lastError = err.message;
       return false;
     });
-    const remote = seen ? (await heads(replica.db)).remote : null;
-    if (remote !== null && (await isAncestor(replica.db, head, remote))) return;
+    if (seen && (await holds())) return 'poll';
     if (now() >= until) {
-      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${workspaceBranch(replica.config.actor)} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
+      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${branch} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
     }
+    await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
   }
 }
 
@@ -268,6 +288,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let serverRestarts = 0;
   let retries = 0;
   let mergedAt: string | null = null;
+  let waitedBy: 'call' | 'poll' | null = null;
   const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
   // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
   const fetchMainUntimed = (): Promise<void> => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
@@ -299,7 +320,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     // Queue mode: push this workspace's own branch (a fast-forward of its own history: it never races
     // another workspace), then wait until the central's main holds it, and take main in.
     await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`)));
-    await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));
+    waitedBy = await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));
     mergedAt = new Date(now()).toISOString();
     lastHead = (await mergeIncoming(replica, tally, seenRemote, timed, now)).local;
     return outgoing;
@@ -368,6 +389,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       head,
       mode,
       merged_at: mergedAt,
+      waited_by: waitedBy,
     };
   }
 }

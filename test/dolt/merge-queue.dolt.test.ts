@@ -70,6 +70,8 @@ describe('the merge queue', () => {
       expect(x.retries, `workspace ${n}`).toBe(0);
       expect(x.pushed).toBeGreaterThan(0);
       expect(x.merged_at).not.toBeNull();
+      // Told by the central's wait call, not by polling it.
+      expect(x.waited_by).toBe('call');
       // Exit 0 means the central's main holds this workspace's head.
       expect(await isAncestorOnCentral(x.head)).toBe(true);
     }
@@ -182,6 +184,15 @@ describe('the merge queue', () => {
     const lost = await call(good, { id: issue.id, actor: 'another' });
     expect(lost.status).toBe(409);
     expect(await lost.json()).toMatchObject({ code: 'GRAVA_E_CONFLICT', verdict: 'refused', holder: 'someone' });
+    // The wait call: the same credentials, a strict body, and an answer for a head main holds.
+    const wait = (auth: string | null, body: unknown): Promise<Response> => fetch(`http://127.0.0.1:${central.httpPort}/v1/queue/wait`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {}) }, body: JSON.stringify(body),
+    });
+    const branch = workspaceBranch(r.config.actor);
+    const head = (await onCentral<{ hash: string }>('SELECT hash FROM dolt_branches WHERE name = ?', [branch]))[0]!.hash;
+    expect((await wait(`${user}:wrong`, { branch, head })).status).toBe(401);
+    expect((await wait(good, { branch, head: 'nothash' })).status).toBe(400);
+    expect(await (await wait(good, { branch, head, timeout_ms: 5_000 })).json()).toMatchObject({ merged: true });
   });
 
   it('a sync whose branch the queue does not merge in time fails with GRAVA_E_QUEUE_TIMEOUT, and the pushed branch stays', async () => {
@@ -192,9 +203,12 @@ describe('the merge queue', () => {
     try {
       const r = await centralReplica(slow, 'slow-one', open);
       await r.issues.create({ title: 'waits' });
+      // The wait call would wake the queue at once: this workspace cannot reach it, so it polls for itself.
       process.env.GRAVA_QUEUE_WAIT_MS = '1500';
+      process.env.GRAVA_REMOTE_API = 'http://127.0.0.1:9';
       const err = await syncOnce(r).then(() => null, (e: unknown) => e as { code?: string; message: string });
       delete process.env.GRAVA_QUEUE_WAIT_MS;
+      process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
       expect(err?.code).toBe('GRAVA_E_QUEUE_TIMEOUT');
       expect(err?.message).toMatch(/nothing is lost/);
       const db = openDb(adminTarget(centralPaths(slow.dataDir), slow.rootPassword), 'grava', 1);
@@ -204,6 +218,7 @@ describe('the merge queue', () => {
       } finally { await db.destroy(); }
     } finally {
       delete process.env.GRAVA_QUEUE_WAIT_MS;
+      process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
       await slow.stop();
     }
   });

@@ -22,6 +22,17 @@ export function claimApiUrl(remoteUrl: string, env: Readonly<Record<string, stri
   return u.protocol === 'http:' ? `http://${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${DEFAULT_API_PORT}` : undefined;
 }
 
+const listening = new Map<string, { ok: boolean; until: number }>();
+
+/** apiListening, remembered for a minute per address (a sync asks at every cycle). */
+export async function apiAvailable(api: string): Promise<boolean> {
+  const known = listening.get(api);
+  if (known && known.until > Date.now()) return known.ok;
+  const ok = await apiListening(api);
+  listening.set(api, { ok, until: Date.now() + 60_000 });
+  return ok;
+}
+
 /** Does something accept connections there? (A central whose HTTP port is not exposed: the caller claims by push.) */
 export function apiListening(api: string, timeoutMs = 1_500): Promise<boolean> {
   const u = new URL(api);
@@ -59,4 +70,30 @@ export async function callClaim(api: string, creds: { user: string; password: st
   if (res.status === 404 && body.verdict === 'absent') return { kind: 'absent' };
   const code = typeof body.code === 'string' && body.code in ERROR_CODES ? (body.code as ErrorCode) : 'GRAVA_E_REMOTE';
   throw new GravaError(code, `the central refused the claim call (HTTP ${res.status}): ${typeof body.message === 'string' ? body.message : 'no reason given'}`, { status: res.status });
+}
+
+export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | { readonly kind: 'pending' };
+
+/**
+ * Waits on the central until main holds `head` of `branch`, at most `timeoutMs`. A refusal (the branch
+ * removes issue rows) is GRAVA_E_HISTORY_REWRITE; anything that keeps the call from answering is
+ * 'pending', and the caller looks for itself.
+ */
+export async function callWait(api: string, creds: { user: string; password: string }, req: { branch: string; head: string; timeoutMs: number }): Promise<WaitVerdict> {
+  let res: Response;
+  try {
+    res = await fetch(`${api}/v1/queue/wait`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      body: JSON.stringify({ branch: req.branch, head: req.head, timeout_ms: req.timeoutMs }),
+      signal: AbortSignal.timeout(req.timeoutMs + 5_000),
+    });
+  } catch {
+    return { kind: 'pending' };
+  }
+  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+  if (res.status === 200 && body.merged === true) return { kind: 'merged', main: String(body.main) };
+  if (res.status === 409 && body.code === 'GRAVA_E_HISTORY_REWRITE') throw new GravaError('GRAVA_E_HISTORY_REWRITE', String(body.message));
+  if (res.status === 401) throw new GravaError('GRAVA_E_AUTH', 'the central refused the sync user on its HTTP port (HTTP Basic)');
+  return { kind: 'pending' };
 }
