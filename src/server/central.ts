@@ -18,6 +18,7 @@ import { ensurePrivateDir, generateSecret, writeFileAtomic } from '../storage/do
 import { doltConfigText, remoteUrl, resolveSettings, type NewSettings, type ServerSettings, type Tunables } from './config.js';
 import { centralPaths, MANIFEST_FILE, SETTINGS_FILE, type CentralPaths } from './paths.js';
 import { envSecret, ROOT_PASSWORD_ENV, writeSettings } from './settings.js';
+import { CLOUD_PREFIXES } from '../storage/dolt/child-env.js';
 import { isObject, readJsonOrThrow } from '../storage/dolt/json-file.js';
 
 export const COMMITTER = 'grava-server';
@@ -47,6 +48,8 @@ export function centralDoltServer(paths: CentralPaths, settings: NewSettings, do
     password,
     readyTimeoutMs: 120_000,
     renderConfig: (port) => doltConfigText(settings, paths, { port, ...(o.bootstrap ? { bootstrap: true } : {}) }),
+    // Backups to aws://, gs://, oci:// or Azure read their credentials from the environment.
+    inheritPrefixes: CLOUD_PREFIXES,
     ...(o.onExit ? { onExit: o.onExit } : {}),
   });
 }

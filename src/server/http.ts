@@ -69,7 +69,7 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       const body = WaitBody.safeParse(req.body);
       if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid wait request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
       const a = await waitFor(body.data.branch, body.data.head, body.data.timeout_ms ?? 30_000);
-      if (a.kind === 'refused') return reply.code(409).send(fail('GRAVA_E_HISTORY_REWRITE', `the central refused to merge ${body.data.branch} at ${body.data.head}: it removes issue rows, which grava never does`, { merged: false, main: a.main }));
+      if (a.kind === 'refused') return reply.code(409).send(fail(a.code, a.reason, { merged: false, refused: true, main: a.main }));
       return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : { merged: false });
     });
   }

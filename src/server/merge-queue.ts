@@ -16,7 +16,7 @@ import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
 import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeBatch, workspaceHeads, QueueConnections, type BranchHead, type CentralClaim } from '../storage/versioning/queue-merge.js';
 import { GravaError } from '../errors/grava-error.js';
 import { headHash } from '../storage/dolt/version-control.js';
-import { isAncestor } from '../storage/versioning/sync-state.js';
+import { isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
 import type { Log } from './log.js';
 
 /** The actor the central's merges and events are stamped with. */
@@ -86,13 +86,15 @@ export type ClaimAnswer = Exclude<CentralClaim, { kind: 'main_moved' }>;
 /** The answer to a workspace waiting for its head (POST /v1/queue/wait). */
 export type WaitAnswer =
   | { readonly kind: 'merged'; readonly main: string }
-  | { readonly kind: 'refused'; readonly main: string }
+  | { readonly kind: 'refused'; readonly main: string; readonly code: string; readonly reason: string }
   /** Not yet (the wait timed out, or the central is stopping): the workspace looks again itself. */
   | { readonly kind: 'pending' };
 
 interface Waiter {
   readonly branch: string;
   readonly head: string;
+  /** The branch's handled head at the last ancestry check of this waiter. */
+  checked?: string;
   readonly resolve: (a: WaitAnswer) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -108,7 +110,8 @@ export class MergeQueue {
   private readonly waiting = new Map<string, Waiting>();
   /** The last head of each branch that main holds (or that was refused), so it is not looked at again. */
   private readonly done = new Map<string, string>();
-  private readonly refused = new Map<string, string>();
+  /** Heads set aside (refused, or whose merge failed), by branch, until the branch moves. */
+  private readonly refused = new Map<string, { head: string; code: string; reason: string }>();
   private counts = { merged: 0, upToDate: 0, mainMoved: 0, refused: 0, failures: 0, deleted: 0, restored: 0, batches: 0 };
   private lastRestore: { at: string; from: string; to: string } | null = null;
   /** When each branch was last seen to move (this process's lifetime). */
@@ -119,6 +122,8 @@ export class MergeQueue {
   private readonly waiters = new Set<Waiter>();
   private readonly claims: { job: ClaimJob; resolve: (a: ClaimAnswer) => void; reject: (e: unknown) => void }[] = [];
   private wake: (() => void) | undefined;
+  /** A wake-up that came while the loop was busy: the next pause returns at once. */
+  private woken = false;
   private claimCount = 0;
   private lastMergeAt: number | null = null;
   private lastMergeMs: number | null = null;
@@ -158,7 +163,7 @@ export class MergeQueue {
       last_merge_at: this.lastMergeAt === null ? null : new Date(this.lastMergeAt).toISOString(),
       last_merge_ms: this.lastMergeMs,
       last_error: this.lastError,
-      refused: Object.fromEntries(this.refused),
+      refused: Object.fromEntries([...this.refused].map(([b, r]) => [b, r.head])),
     };
   }
 
@@ -170,7 +175,7 @@ export class MergeQueue {
     if (this.o.signal.aborted) return Promise.reject(new GravaError('GRAVA_E_SHUTTING_DOWN', 'the central is stopping'));
     return new Promise((resolve, reject) => {
       this.claims.push({ job, resolve, reject });
-      this.wake?.();
+      this.poke();
     });
   }
 
@@ -188,19 +193,30 @@ export class MergeQueue {
       };
       this.waiters.add(waiter);
       // Already decided (the branch was merged before the call): answered at the next round, which this wakes.
-      this.wake?.();
+      this.poke();
     });
   }
 
-  /** Answers the waiters whose heads main now holds (or the queue refused). */
+  /**
+   * Answers the waiters whose heads main now holds (or the queue refused). Mostly by the branch's last
+   * handled head; the ancestry query runs only when a branch has moved past a waiter's head, once per move.
+   */
   private async settleWaiters(db: Db): Promise<void> {
     if (this.waiters.size === 0 || this.lastMain === undefined) return;
     const main = this.lastMain;
     for (const w of [...this.waiters]) {
-      if (this.refused.get(w.branch) === w.head) w.resolve({ kind: 'refused', main });
-      else if (this.done.get(w.branch) === w.head) w.resolve({ kind: 'merged', main });
-      // An older head of a branch that has moved on, or a head main got another way.
-      else if (!this.waiting.has(w.branch) && (await isAncestor(db, w.head, main))) w.resolve({ kind: 'merged', main });
+      const done = this.done.get(w.branch);
+      const set = this.refused.get(w.branch);
+      if (set?.head === w.head) w.resolve({ kind: 'refused', main, code: set.code, reason: set.reason });
+      else if (done === w.head) w.resolve({ kind: 'merged', main });
+      else if (done !== undefined && done !== w.checked && !this.waiting.has(w.branch)) {
+        // The branch moved on past this head and that was handled: main may hold it (an older head).
+        w.checked = done;
+        // A head that is no commit here (made up, or garbage-collected) cannot be answered: the caller looks itself.
+        const held = await isAncestor(db, w.head, main).catch(() => undefined);
+        if (held === undefined) w.resolve({ kind: 'pending' });
+        else if (held) w.resolve({ kind: 'merged', main });
+      }
     }
   }
 
@@ -211,7 +227,8 @@ export class MergeQueue {
       let answer: CentralClaim;
       try {
         for (let attempt = 0; ; attempt++) {
-          answer = await claimOnMain({ target: this.o.target, database: this.o.database, db, clock, mainDb: () => conns.mainDb(), prefix: '' }, c.job.id, c.job.actor, c.job.leaseMs);
+          const expected = await this.checkMain(conns);
+          answer = await claimOnMain({ target: this.o.target, database: this.o.database, db, clock, mainDb: () => conns.mainDb(), prefix: '' }, c.job.id, c.job.actor, c.job.leaseMs, expected);
           if (answer.kind !== 'main_moved' || attempt >= MAX_MAIN_MOVED_RETRIES) break;
           this.counts.mainMoved++;
         }
@@ -225,7 +242,8 @@ export class MergeQueue {
       if (answer.kind === 'main_moved') c.reject(new GravaError('GRAVA_E_PUSH_REJECTED', 'main kept moving while the central decided the claim; try again'));
       else {
         this.claimCount++;
-        this.lastMain = answer.main;
+        // Only a claim that moved main moves what the queue expects of it.
+        if (answer.kind === 'won') this.lastMain = answer.main;
         c.resolve(answer);
       }
     }
@@ -283,28 +301,11 @@ export class MergeQueue {
   /** Looks at the branches and merges each waiting head once, oldest first. Returns true if it merged anything. */
   private async round(conns: QueueConnections): Promise<boolean> {
     const { db } = conns;
-    const [heads, main] = await Promise.all([workspaceHeads(db), headHash(db, 'main')]);
-    if (main !== this.lastMain) {
-      // main moved without this queue (a direct push, a claim pushed to main, a restore or a force-push):
-      // what main held is known no more, so every branch head is looked at again (cheap when main has it).
-      if (this.lastMain !== undefined && !(await isAncestor(db, this.lastMain, main))) {
-        // Not a fast-forward of what the queue wrote: a force-push by someone holding a sync password
-        // (issue 18). Every commit main held is put back; the stray head is logged for the operator.
-        await restoreMain(conns.mainDb(), this.lastMain);
-        this.counts.restored++;
-        this.lastRestore = { at: new Date(this.now()).toISOString(), from: main, to: this.lastMain };
-        this.o.log.error('main was moved back or sideways outside the merge queue (a force-push); restored to the head the queue wrote', { moved_to: main, restored_to: this.lastMain });
-        return true;
-      }
-      // main moved forward without this queue (a direct push, a claim pushed to main): what main held is
-      // known no more, so every branch head is looked at again (cheap when main has it).
-      if (this.lastMain !== undefined) this.o.log.info('main moved forward outside the queue', { from: this.lastMain, to: main });
-      this.done.clear();
-      this.lastMain = main;
-    }
+    const heads = await workspaceHeads(db);
+    await this.checkMain(conns);
     const present = new Set(heads.map((h) => h.name));
     for (const name of [...this.waiting.keys()]) if (!present.has(name)) this.waiting.delete(name);
-    for (const name of [...this.movedAt.keys()]) if (!present.has(name)) { this.movedAt.delete(name); this.done.delete(name); }
+    for (const name of [...this.movedAt.keys()]) if (!present.has(name)) { this.movedAt.delete(name); this.done.delete(name); this.refused.delete(name); }
     for (const { name, hash } of heads) {
       if (!this.movedAt.has(name) || (this.done.get(name) !== hash && !this.waiting.has(name))) this.movedAt.set(name, this.now());
       if (this.done.get(name) === hash) continue;
@@ -327,6 +328,37 @@ export class MergeQueue {
     return moved;
   }
 
+  /**
+   * The guard of main (issue 18), run before every batch and every claim: returns the head the queue may
+   * build on. A move of main that is not a fast-forward of what the queue last wrote or saw (a force-push,
+   * an unrelated history), or a fast-forward that removes issue rows (grava never deletes one), is put back;
+   * a clean fast-forward by someone else (a direct-mode workspace) is accepted and every branch looked at again.
+   */
+  private async checkMain(conns: QueueConnections): Promise<string> {
+    const { db } = conns;
+    const main = await headHash(db, 'main');
+    if (main === this.lastMain) return main;
+    if (this.lastMain === undefined) {
+      this.lastMain = main;
+      return main;
+    }
+    const forward = await isAncestor(db, this.lastMain, main);
+    const removed = forward ? await issuesRemovedBy(db, this.lastMain, main) : 0;
+    if (!forward || removed > 0) {
+      await restoreMain(conns.mainDb(), this.lastMain);
+      this.counts.restored++;
+      this.lastRestore = { at: new Date(this.now()).toISOString(), from: main, to: this.lastMain };
+      this.o.log.error(forward
+        ? 'main was moved forward outside the merge queue to a commit that removes issue rows; restored to the head the queue wrote'
+        : 'main was moved back or sideways outside the merge queue (a force-push); restored to the head the queue wrote', { moved_to: main, restored_to: this.lastMain, ...(removed > 0 ? { removed } : {}) });
+      return this.lastMain;
+    }
+    this.o.log.info('main moved forward outside the queue', { from: this.lastMain, to: main });
+    this.done.clear();
+    this.lastMain = main;
+    return main;
+  }
+
   /** Deletes merged branches nobody pushed for the TTL, at most once a minute, only while idle. */
   private async sweep(db: Db, heads: readonly { name: string; hash: string }[]): Promise<void> {
     const ttl = branchTtlMs();
@@ -347,7 +379,7 @@ export class MergeQueue {
   private async mergeHeads(conns: QueueConnections, batch: readonly BranchHead[]): Promise<boolean> {
     const started = this.now();
     for (let attempt = 0; ; attempt++) {
-      const out = await mergeBatch(conns, batch);
+      const out = await mergeBatch(conns, batch, await this.checkMain(conns));
       if (out.kind === 'main_moved') {
         this.counts.mainMoved++;
         if (attempt < MAX_MAIN_MOVED_RETRIES) continue;
@@ -363,8 +395,14 @@ export class MergeQueue {
         if (!h) continue;
         if (h.kind === 'refused') {
           this.counts.refused++;
-          this.refused.set(name, hash);
+          this.refused.set(name, { head: hash, code: 'GRAVA_E_HISTORY_REWRITE', reason: `${name} at ${hash} removes ${h.removed} issue row(s); grava never deletes an issue, so the central refused to merge it` });
           this.o.log.error('refused to merge a branch that removes issue rows (grava never deletes an issue: its history was rewritten by hand)', { branch: name, head: hash, removed: h.removed, main: out.main });
+          continue;
+        }
+        if (h.kind === 'failed') {
+          this.counts.refused++;
+          this.refused.set(name, { head: hash, code: h.code, reason: `the central could not merge ${name} at ${hash}: ${h.reason}` });
+          this.o.log.error('could not merge a workspace branch; it is set aside until it moves', { branch: name, head: hash, code: h.code, reason: h.reason });
           continue;
         }
         this.refused.delete(name);
@@ -386,9 +424,19 @@ export class MergeQueue {
     }
   }
 
+  /** Wakes the loop now, or makes its next pause return at once. */
+  private poke(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
   private pause(ms: number): Promise<void> {
     const signal = this.o.signal;
     if (signal.aborted) return Promise.resolve();
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { GravaError } from '../errors/grava-error.js';
 import { isSyncUser, mainCommitCount } from '../storage/versioning/central-admin.js';
+import { openDb, type Db } from '../storage/dolt/db.js';
 import { findDolt } from '../storage/dolt/dolt-binary.js';
 import { ping, type DoltServer } from '../storage/dolt/dolt-server.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
@@ -119,6 +120,13 @@ export class Supervisor {
   private starting: Promise<void> | undefined;
   private wakeWatchdog: (() => void) | undefined;
   readonly queue: MergeQueue;
+  private auth: Db | undefined;
+
+  /** root's pool for checking HTTP callers' credentials: kept, so a burst of calls does not open one each. */
+  private authDb(): Db {
+    this.auth ??= openDb(adminTarget(this.o.paths, this.o.rootPassword), undefined, 4);
+    return this.auth;
+  }
 
   constructor(readonly o: SupervisorOptions) {
     this.now = o.now ?? Date.now;
@@ -154,7 +162,7 @@ export class Supervisor {
         health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid, queue: this.queue.stats() }),
         readiness: () => this.readiness(),
         metrics: () => this.metricsText(),
-        authenticate: (user, password) => isSyncUser(adminTarget(paths, this.o.rootPassword), user, password),
+        authenticate: (user, password) => isSyncUser(this.authDb(), user, password),
         claim: (job) => this.queue.claim(job),
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
       });
@@ -190,6 +198,7 @@ export class Supervisor {
       if (this.backupInFlight) await within(30_000, this.backupInFlight);
       await Promise.all(this.loops);
       await this.app?.close().catch(() => undefined);
+      await this.auth?.destroy().catch(() => undefined);
       const result = await this.dolt.stop(20_000).catch((e: unknown) => { log.error('stopping dolt failed', { error: (e as Error).message }); return 'failed'; });
       rmSync(paths.supervisorState, { force: true });
       log.info('stopped', { dolt: result });

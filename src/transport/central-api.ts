@@ -75,9 +75,9 @@ export async function callClaim(api: string, creds: { user: string; password: st
 export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | { readonly kind: 'pending' };
 
 /**
- * Waits on the central until main holds `head` of `branch`, at most `timeoutMs`. A refusal (the branch
- * removes issue rows) is GRAVA_E_HISTORY_REWRITE; anything that keeps the call from answering is
- * 'pending', and the caller looks for itself.
+ * Waits on the central until main holds `head` of `branch`, at most `timeoutMs`. A head the queue set
+ * aside is an error with the central's code (GRAVA_E_HISTORY_REWRITE when it removes issue rows); anything
+ * that keeps the call from answering is 'pending', and the caller looks for itself.
  */
 export async function callWait(api: string, creds: { user: string; password: string }, req: { branch: string; head: string; timeoutMs: number }): Promise<WaitVerdict> {
   let res: Response;
@@ -93,7 +93,11 @@ export async function callWait(api: string, creds: { user: string; password: str
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.status === 200 && body.merged === true) return { kind: 'merged', main: String(body.main) };
-  if (res.status === 409 && body.code === 'GRAVA_E_HISTORY_REWRITE') throw new GravaError('GRAVA_E_HISTORY_REWRITE', String(body.message));
-  if (res.status === 401) throw new GravaError('GRAVA_E_AUTH', 'the central refused the sync user on its HTTP port (HTTP Basic)');
+  // The queue set this workspace's head aside (it removes issue rows, or its merge failed): no wait will end it.
+  if (res.status === 409 && body.refused === true) {
+    const code = typeof body.code === 'string' && body.code in ERROR_CODES ? (body.code as ErrorCode) : 'GRAVA_E_MERGE';
+    throw new GravaError(code, `${String(body.message)}; this workspace's pushed branch was set aside by the central's merge queue (local work is kept)`, { queue_refused: true });
+  }
+  // Anything else (a user the call does not accept, a central restarting): the caller looks for itself.
   return { kind: 'pending' };
 }

@@ -244,10 +244,7 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   const api = creds && replica.config.remote ? claimApiUrl(replica.config.remote) : undefined;
   if (creds && api && (await apiAvailable(api))) {
     const v = await callWait(api, creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, until - now())) });
-    if (v.kind === 'merged') {
-      await fetchMain();
-      if (await holds()) return 'call';
-    }
+    if (v.kind === 'merged' && (await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
   }
   let lastError: string | undefined;
   for (let n = 0; ; n++) {
@@ -299,6 +296,9 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const adoptOwnBranch = async (): Promise<void> => {
     adoptBranch = false;
     await timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', [branch])));
+    // The same refusal as for main: grava never deletes an issue row, so a branch that does was written by hand.
+    const removed = await issuesRemovedBy(db, 'main', `origin/${branch}`);
+    if (removed > 0) throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's ${branch} (this workspace's own branch) removes ${removed} issue row(s) that this workspace holds; it was written by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, branch });
     const m = await timed('merge_ms', () => mergeRef(db, `origin/${branch}`, { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
     replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((x): x is string => x !== null)));
   };

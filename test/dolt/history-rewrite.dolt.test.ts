@@ -129,6 +129,36 @@ describe("the central's history moved by hand", () => {
     for (const w of [a, b]) expect(await titles(w)).toEqual(['first', 'made after the attack', 'second', 'third']);
   });
 
+  it('a plain push (no force) of a commit that deletes issues is put back too, and so is an unrelated history', async () => {
+    const before = await centralHead();
+    const raw = await rawClone('forward-deleter');
+    await dolt(raw, ['sql', '-q', 'DELETE FROM issues']);
+    await dolt(raw, ['commit', '-Am', 'gone, as a fast-forward']);
+    await dolt(raw, ['push', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main']);
+    const t = Date.now();
+    while ((await centralHead()) !== before && Date.now() - t < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await centralHead()).toBe(before);
+    // A history that shares nothing with main's.
+    const stranger = join(root, 'stranger');
+    mkdirSync(stranger);
+    await dolt(stranger, ['init']);
+    await dolt(stranger, ['sql', '-q', 'CREATE TABLE t (x INT PRIMARY KEY)']);
+    await dolt(stranger, ['commit', '-Am', 'unrelated']);
+    await dolt(stranger, ['remote', 'add', 'origin', central.url]);
+    await dolt(stranger, ['push', '--force', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main']);
+    const t2 = Date.now();
+    while ((await centralHead()) !== before && Date.now() - t2 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await centralHead()).toBe(before);
+    // The same stranger pushed as a workspace branch is set aside; the queue goes on merging the others.
+    await dolt(stranger, ['push', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main:ws/stranger']);
+    await ok(a, ['create', 'merged beside the stranger']);
+    const r = (await ok(a, ['sync', '--json'], central.env)).json as { merged_at: string | null };
+    expect(r.merged_at).not.toBeNull();
+    const status = (await ok(root, ['server', 'status', '--data-dir', central.dataDir, '--json'])).json as { queue: { refused: Record<string, string>; main_restored_total: number } };
+    expect(Object.keys(status.queue.refused)).toContain('ws/stranger');
+    expect(status.queue.main_restored_total).toBeGreaterThanOrEqual(3);
+  });
+
   it('the attack on a remote no central watches (a shared directory) is refused by a healthy workspace, which keeps every issue and pushes nothing', async () => {
     const shared = join(root, 'shared-remote');
     mkdirSync(shared);

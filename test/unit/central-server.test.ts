@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { backupStamp, backupsToPrune } from '../../src/server/backup.js';
 import { DEFAULTS, dialHost, doltConfig, doltConfigText, flagProperty, OPTIONS, optionsFor, parseOptions, remoteUrl, resolveSettings, startSettings } from '../../src/server/config.js';
 import { envSecret } from '../../src/server/settings.js';
+import { roleOf } from '../../src/storage/versioning/central-admin.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -242,5 +243,15 @@ describe('HTTP routes', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('roleOf', () => {
+  it('reads only the privilege lists, never the user name', () => {
+    expect(roleOf(["GRANT CLONE_ADMIN, SUPER ON *.* TO `syncer`@`%`"])).toBe('sync');
+    expect(roleOf(['GRANT CLONE_ADMIN ON *.* TO `super-ci`@`%`'])).toBe('readonly');
+    expect(roleOf(['GRANT CLONE_ADMIN ON *.* TO `superman`@`%`'])).toBe('readonly');
+    expect(roleOf(['GRANT USAGE ON *.* TO `clone_admin_super`@`%`'])).toBe('other');
+    expect(roleOf(['GRANT USAGE ON *.* TO `x`@`%`', 'GRANT SUPER ON *.* TO `x`@`%`', 'GRANT CLONE_ADMIN ON *.* TO `x`@`%`'])).toBe('sync');
   });
 });

@@ -13,13 +13,18 @@ const EXACT = new Set([
   // TLS: the CA bundle Go reads.
   'SSL_CERT_FILE', 'SSL_CERT_DIR',
 ]);
-const PREFIXES = ['LC_', 'GIT_'];
+// git's own variables (ssh, configuration, prompts, tracing, TLS, identity), not every GIT_* an agent may
+// hold (a GIT_TOKEN or GIT_PASSWORD of some other tool is not git's).
+const PREFIXES = ['LC_', 'GIT_SSH', 'GIT_CONFIG', 'GIT_ASKPASS', 'GIT_TERMINAL_PROMPT', 'GIT_TRACE', 'GIT_CURL_', 'GIT_SSL_', 'GIT_HTTP_', 'GIT_PROXY_', 'GIT_AUTHOR_', 'GIT_COMMITTER_', 'GIT_EXEC_PATH'];
 
-/** The allowed part of `env`, plus `extra` (which wins). */
-export function childEnv(extra: Readonly<Record<string, string>> = {}, env: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
+/** What a central's Dolt also needs: cloud credentials for backups to aws://, gs://, oci:// and Azure. */
+export const CLOUD_PREFIXES = ['AWS_', 'GOOGLE_', 'GCLOUD_', 'CLOUDSDK_', 'OCI_', 'AZURE_'] as const;
+
+/** The allowed part of `env` (plus names starting with `morePrefixes`), then `extra` (which wins). */
+export function childEnv(extra: Readonly<Record<string, string>> = {}, env: Readonly<Record<string, string | undefined>> = process.env, morePrefixes: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined && (EXACT.has(k) || PREFIXES.some((p) => k.startsWith(p)))) out[k] = v;
+    if (v !== undefined && (EXACT.has(k) || PREFIXES.some((p) => k.startsWith(p)) || morePrefixes.some((p) => k.startsWith(p)))) out[k] = v;
   }
   return { ...out, ...extra };
 }

@@ -44,6 +44,8 @@ export interface DoltServerOptions {
   readonly password: string;
   /** Extra environment for the server (e.g. DOLT_REMOTE_PASSWORD). Never logged. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Variables inherited beyond child-env.ts's allowlist, by prefix (the central's cloud credentials). */
+  readonly inheritPrefixes?: readonly string[];
   readonly readyTimeoutMs?: number;
   readonly logFormat?: 'text' | 'json';
   /**
@@ -180,7 +182,7 @@ export class DoltServer {
         detached: true,
         stdio: ['ignore', logFd, logFd],
         // Only what Dolt, git and TLS need (child-env.ts): an agent's API keys never reach a child process.
-        env: childEnv({ ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' }),
+        env: childEnv({ ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' }, process.env, o.inheritPrefixes ?? []),
       });
       if (logFd !== 2) closeSync(logFd);
       child.unref();

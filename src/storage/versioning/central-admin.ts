@@ -105,10 +105,15 @@ export interface CentralUser {
   readonly role: UserRole | 'other';
 }
 
-function roleOf(grants: readonly string[]): CentralUser['role'] {
-  const text = grants.join(' ').toUpperCase();
-  if (/CLONE_ADMIN/.test(text) && /SUPER/.test(text)) return 'sync';
-  if (/CLONE_ADMIN/.test(text)) return 'readonly';
+/** The role a user's grants give: only the privilege lists count (`GRANT <list> ON …`), never the user's
+ *  name in `TO 'name'@'%'` (a read-only user called super-ci is still read-only). */
+export function roleOf(grants: readonly string[]): CentralUser['role'] {
+  const privileges = new Set(grants.flatMap((g) => {
+    const m = /^GRANT\s+(.+?)\s+ON\s/i.exec(g.trim());
+    return m ? m[1]!.split(',').map((p) => p.trim().toUpperCase()) : [];
+  }));
+  if (privileges.has('CLONE_ADMIN') && privileges.has('SUPER')) return 'sync';
+  if (privileges.has('CLONE_ADMIN')) return 'readonly';
   return 'other';
 }
 
@@ -133,18 +138,21 @@ export function nativePasswordHash(password: string): string {
 
 /**
  * Is this a sync user of the central with this password? Checked against Dolt's own user table (the
- * password is never stored elsewhere), so a removed user or a changed password takes effect at once.
+ * password is never stored elsewhere), at every call, so a removed user or a changed password takes
+ * effect at once.
  */
-export async function isSyncUser(target: ConnectionTarget, user: string, password: string): Promise<boolean> {
+export async function isSyncUser(target: ConnectionTarget | Db, user: string, password: string): Promise<boolean> {
   if (!validUserName(user)) return false;
-  return withAdmin(target, undefined, async (db) => {
+  const check = async (db: Db): Promise<boolean> => {
     const r = await rows<{ a: string | null }>(db, "SELECT authentication_string AS a FROM mysql.user WHERE user = ? AND host = '%'", [user]);
     const stored = Buffer.from(r[0]?.a ?? '', 'utf8');
     const given = Buffer.from(nativePasswordHash(password), 'utf8');
     if (stored.length !== given.length || !timingSafeEqual(stored, given)) return false;
     const grants = (await rows<Record<string, string>>(db, `SHOW GRANTS FOR '${user}'@'%'`)).map((row) => Object.values(row)[0] ?? '');
     return roleOf(grants) === 'sync';
-  });
+  };
+  // A pool the caller keeps (the supervisor's), or a connection of its own.
+  return 'raw' in target ? check(target) : withAdmin(target, undefined, check);
 }
 
 /** Drops a user: Dolt refuses its next request (SQL or remotesapi) at once. */

@@ -45,7 +45,10 @@ export type HeadOutcome =
   /** main (or an earlier head of the batch) already contained it. */
   | { readonly kind: 'up_to_date' }
   /** It removes issue rows main holds: grava never deletes an issue, so it is refused (MERGE_SPEC §13c). */
-  | { readonly kind: 'refused'; readonly removed: number };
+  | { readonly kind: 'refused'; readonly removed: number }
+  /** The merge itself failed for this head (an unrelated history, a newer schema, a schema conflict): the
+   *  head is set aside with its reason and the batch goes on without it. */
+  | { readonly kind: 'failed'; readonly code: string; readonly reason: string };
 
 export type BatchResult =
   /** main now holds every head that was not refused. */
@@ -112,43 +115,63 @@ export async function discardScratch(db: Db): Promise<void> {
  * then fast-forwards main to it: the same engine, cell rules and repairs as a workspace, one head at a
  * time. main moves once per batch, and only by a fast-forward to a finished result.
  */
-export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHead[]): Promise<BatchResult> {
+export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHead[], expected: string): Promise<BatchResult> {
   const { db } = ctx;
+  // Built only on the main the queue last checked: any other main goes back to the caller's guard first.
   const base = await headHash(db, 'main');
+  if (base !== expected) return { kind: 'main_moved', main: base };
   const work = await ctx.workAt(base);
   const heads = new Map<string, HeadOutcome>();
   let tip = base;
   for (const { name, hash } of items) {
-    if (await isAncestor(db, hash, tip)) {
-      heads.set(name, { kind: 'up_to_date' });
-      continue;
+    try {
+      if (await isAncestor(db, hash, tip)) {
+        heads.set(name, { kind: 'up_to_date' });
+        continue;
+      }
+      const removed = await issuesRemovedBy(db, tip, hash);
+      if (removed > 0) {
+        heads.set(name, { kind: 'refused', removed });
+        continue;
+      }
+      const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}` });
+      heads.set(name, { kind: 'merged', merge });
+      tip = await headHash(work, 'HEAD');
+    } catch (e) {
+      // The link to Dolt failing is the whole batch's problem (retried); anything else is this head's.
+      if (isConnectionError(e)) throw e;
+      const err = asGravaError(e, 'GRAVA_E_MERGE');
+      heads.set(name, { kind: 'failed', code: err.code, reason: err.message.split('\n')[0] ?? err.code });
+      await exec(work, "CALL DOLT_RESET('--hard', ?)", [tip]);
     }
-    const removed = await issuesRemovedBy(db, tip, hash);
-    if (removed > 0) {
-      heads.set(name, { kind: 'refused', removed });
-      continue;
-    }
-    const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}` });
-    heads.set(name, { kind: 'merged', merge });
-    tip = await headHash(work, 'HEAD');
   }
   if (tip === base) return { kind: 'done', main: base, heads };
-  // The compare-and-swap: a fast-forward of main from `base` only. If anything else moved main meanwhile
-  // (a claim pushed straight to main by an older grava), Dolt refuses and the batch is built again.
-  const moved = await fastForwardMain(ctx, base, QUEUE_WORK_BRANCH);
+  // The compare-and-swap: a fast-forward of main from `base` to exactly `tip`. If anything else moved main
+  // meanwhile, Dolt refuses and the caller's guard looks at main before the batch is built again.
+  const moved = await fastForwardMain(ctx, base, tip);
   if (moved !== null) return { kind: 'main_moved', main: moved };
   return { kind: 'done', main: tip, heads };
 }
 
-/** Moves main from `base` to `branch` by a fast-forward. Returns null when it did, or main's head when main
- *  is no longer at `base` (nothing changed). */
-async function fastForwardMain(ctx: QueueMergeContext & { mainDb?: () => Db }, base: string, branch: string): Promise<string | null> {
+/** A lost or refused connection to Dolt (it restarts), as opposed to a failure of the statement itself. */
+export function isConnectionError(e: unknown): boolean {
+  for (let x: unknown = e; x instanceof Error; x = (x as { cause?: unknown }).cause) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|ETIMEDOUT|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT)$/.test(code)) return true;
+    if (/connection (lost|refused|closed)|socket hang up|Connection lost|Timeout acquiring a connection|ECONNREFUSED|ECONNRESET/i.test(x.message)) return true;
+  }
+  return false;
+}
+
+/** Moves main from `base` to the commit `to` by a fast-forward (a hash, never a branch name someone else could
+ *  push). Returns null when it did, or main's head when main is no longer at `base` (nothing changed). */
+async function fastForwardMain(ctx: QueueMergeContext & { mainDb?: () => Db }, base: string, to: string): Promise<string | null> {
   const kept = ctx.mainDb?.();
   const mainDb = kept ?? openDb(ctx.target, `${ctx.database}/main`, 1);
   try {
     const now = await headHash(mainDb, 'main');
     if (now !== base) return now;
-    const r = (await rows<{ fast_forward: number; message: string }>(mainDb, "CALL DOLT_MERGE('--ff-only', ?)", [branch]))[0];
+    const r = (await rows<{ fast_forward: number; message: string }>(mainDb, "CALL DOLT_MERGE('--ff-only', ?)", [to]))[0];
     if (!r) throw new GravaError('GRAVA_E_MERGE', 'fast-forwarding main returned nothing');
     return null;
   } catch (e) {
@@ -171,8 +194,9 @@ export type CentralClaim =
  * claim is written on a scratch branch made at main's head and main is fast-forwarded to it. The
  * central's clock stamps it; the issue goes to `actor`.
  */
-export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: string; readonly mainDb?: () => Db }, id: string, actor: string, leaseMs?: number): Promise<CentralClaim> {
+export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: string; readonly mainDb?: () => Db }, id: string, actor: string, leaseMs: number | undefined, expected: string): Promise<CentralClaim> {
   const base = await headHash(ctx.db, 'main');
+  if (base !== expected) return { kind: 'main_moved', main: base };
   const present = await rows<{ n: number }>(ctx.db, 'SELECT COUNT(*) AS n FROM issues WHERE id = ?', [id]);
   if (Number(present[0]?.n ?? 0) === 0) return { kind: 'absent', main: base };
   await exec(ctx.db, "CALL DOLT_BRANCH('-D', ?)", [QUEUE_CLAIM_BRANCH]).catch(() => undefined);
@@ -190,7 +214,7 @@ export async function claimOnMain(ctx: QueueMergeContext & { readonly prefix: st
     }
     if (!claimed.changed) return { kind: 'held', issue: claimed, main: base };
     await exec(onBranch, "CALL DOLT_COMMIT('-Am', ?, '--author', ?)", [`grava: claim ${id} for ${actor}`, authorOf(ctx.clock.actor)]);
-    const moved = await fastForwardMain(ctx, base, QUEUE_CLAIM_BRANCH);
+    const moved = await fastForwardMain(ctx, base, await headHash(onBranch, 'HEAD'));
     if (moved !== null) return { kind: 'main_moved', main: moved };
     return { kind: 'won', issue: claimed, main: await headHash(ctx.db, 'main') };
   } finally {

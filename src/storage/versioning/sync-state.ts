@@ -21,11 +21,16 @@ export async function commitsAhead(db: Db, from: string, not: string): Promise<n
   return Number(r[0]?.n ?? 0);
 }
 
-/** Is `older` the same commit as `newer`, or one of its ancestors? */
+/** Is `older` the same commit as `newer`, or one of its ancestors? Unrelated histories are not. */
 export async function isAncestor(db: Db, older: string, newer: string): Promise<boolean> {
   if (older === newer) return true;
-  const r = await rows<{ b: string | null }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [older, newer]);
-  return r[0]?.b === older;
+  try {
+    const r = await rows<{ b: string | null }>(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [older, newer]);
+    return r[0]?.b === older;
+  } catch (e) {
+    if (/no common ancestor/i.test((e as Error).message)) return false;
+    throw e;
+  }
 }
 
 /** Issue rows that `theirs` removed since its merge base with `ours`. grava never deletes an issue row (it marks
