@@ -15,7 +15,7 @@ import { startCentralAt, SYNC_PASSWORD, SYNC_USER } from '../test/helpers/centra
 import { startTcpProxy } from '../test/helpers/tcp-proxy.js';
 import { fmt, summarize, type Summary } from './stats.js';
 
-export interface SlowLinkResult { rtt_ms: number; slow: Summary; plain: Summary; ratio_p50: number; slow_wait: Summary }
+export interface SlowLinkResult { rtt_ms: number; slow: Summary; plain: Summary; ratio_p50: number; slow_wait: Summary; slow_phases_p50: Record<string, number> }
 
 export async function benchSlowLink(o: { rttMs: number; cycles: number }): Promise<SlowLinkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'grava-bench-slow-'));
@@ -35,6 +35,7 @@ export async function benchSlowLink(o: { rttMs: number; cycles: number }): Promi
     remotes.latency(o.rttMs);
     api.latency(o.rttMs);
     const times = { slow: [] as number[], plain: [] as number[], wait: [] as number[] };
+    const phases: Record<string, number[]> = {};
     for (let k = -1; k < o.cycles; k++) {
       for (const [name, r, apiUrl] of [['plain', plain, central.env.GRAVA_REMOTE_API], ['slow', slow, `http://127.0.0.1:${api.port}`]] as const) {
         process.env.GRAVA_REMOTE_API = apiUrl;
@@ -42,12 +43,15 @@ export async function benchSlowLink(o: { rttMs: number; cycles: number }): Promi
         const s = await syncOnce(r);
         if (k < 0) continue;
         times[name].push(s.duration_ms);
-        if (name === 'slow') times.wait.push(s.phases.wait_ms);
+        if (name === 'slow') {
+          times.wait.push(s.phases.wait_ms);
+          for (const [ph, ms] of Object.entries(s.phases)) (phases[ph] ??= []).push(ms);
+        }
       }
     }
     const slowS = summarize(times.slow);
     const plainS = summarize(times.plain);
-    return { rtt_ms: o.rttMs, slow: slowS, plain: plainS, ratio_p50: slowS.p50 / plainS.p50, slow_wait: summarize(times.wait) };
+    return { rtt_ms: o.rttMs, slow: slowS, plain: plainS, ratio_p50: slowS.p50 / plainS.p50, slow_wait: summarize(times.wait), slow_phases_p50: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, summarize(v).p50])) };
   } finally {
     for (const r of open) { await r.server.stop().catch(() => undefined); await r.close().catch(() => undefined); }
     await remotes.close();
@@ -62,6 +66,7 @@ export function reportSlowLink(r: SlowLinkResult): string {
     `sync cycle over a link with ${r.rtt_ms} ms of added round-trip time (queue mode, one new issue per cycle):`,
     `  slow link:  ${fmt(r.slow)}`,
     `    waiting for the queue: ${fmt(r.slow_wait)}`,
+    `    phases at p50: ${Object.entries(r.slow_phases_p50).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')} ms`,
     `  plain link: ${fmt(r.plain)}`,
     `  slow / plain at p50: ${r.ratio_p50.toFixed(2)}x; target under 2 s: ${r.slow.p95 < 2000 ? 'met' : 'missed'} at p95`,
   ].join('\n');
