@@ -45,7 +45,7 @@ export async function benchSlowLink(o: { rttMs: number; cycles: number }): Promi
         times[name].push(s.duration_ms);
         if (name === 'slow') {
           times.wait.push(s.phases.wait_ms);
-          for (const [ph, ms] of Object.entries(s.phases)) (phases[ph] ??= []).push(ms);
+          for (const [ph, ms] of Object.entries(s.phases) as [string, number][]) (phases[ph] ??= []).push(ms);
         }
       }
     }

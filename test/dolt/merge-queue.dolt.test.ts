@@ -8,6 +8,8 @@ import type { Replica } from '../../src/storage/replica.js';
 import { rows } from '../../src/storage/dolt/db.js';
 import { openDb } from '../../src/storage/dolt/db.js';
 import { syncOnce } from '../../src/transport/sync.js';
+import { pushRemote } from '../../src/storage/versioning/remotes.js';
+import { commitAll } from '../../src/storage/dolt/version-control.js';
 import { centralPaths } from '../../src/server/paths.js';
 import { adminTarget } from '../../src/server/readiness.js';
 import { readSupervisorState } from '../../src/server/supervisor.js';
@@ -118,6 +120,39 @@ describe('the merge queue', () => {
     }
     // Not vacuous: the central itself resolved conflicting rows (its merge_resolved events).
     expect(centralResolved).toBeGreaterThan(0);
+  });
+
+  it('a workspace pushing far faster than the others does not starve them: each round takes every waiting branch once', async () => {
+    const [fast, ...others] = await Promise.all(['fair-fast', 'fair-1', 'fair-2', 'fair-3'].map(workspace));
+    for (const r of [fast!, ...others]) await syncOnce(r);
+    const branch = workspaceBranch(fast!.config.actor);
+    let pushing = true;
+    let pushes = 0;
+    // The fast one pushes a new head of its branch as quickly as it can, never waiting for the queue.
+    const flood = (async () => {
+      while (pushing) {
+        await fast!.issues.create({ title: `flood ${pushes}` });
+        await commitAll(fast!.db, 'flood', fast!.config.actor);
+        await pushRemote(fast!.db, central.env.GRAVA_REMOTE_USER, 'origin', `main:${branch}`);
+        pushes++;
+      }
+    })();
+    try {
+      await new Promise((res) => setTimeout(res, 500));
+      const results = await Promise.all(others.map(async (r, n) => {
+        await r.issues.create({ title: `fair ${n}` });
+        return syncOnce(r);
+      }));
+      for (const x of results) {
+        expect(x.merged_at).not.toBeNull();
+        expect(await isAncestorOnCentral(x.head)).toBe(true);
+      }
+      console.log(`fairness: ${pushes} pushes of one branch meanwhile; the others' syncs took ${results.map((x) => x.duration_ms).join('/')} ms`);
+      expect(pushes).toBeGreaterThan(3);
+    } finally {
+      pushing = false;
+      await flood;
+    }
   });
 
   it("pushes only its own branch: the central holds ws/<actor> at the workspace's commit, and main holds it", async () => {
