@@ -9,7 +9,7 @@ import { hashId, idLength, rowId, splitId } from '../../src/storage/issues/ids.j
 import { ID_PATTERN, validId, validLabel, validPrefix, validPriority, validStatus, validText, validTitle, validType } from '../../src/storage/issues/validate.js';
 import { parseRemoteUrl } from '../../src/transport/remote-url.js';
 import { backoffDelay } from '../../src/errors/retry.js';
-import { isLocalContention, isPushRace } from '../../src/storage/dolt/contention.js';
+import { isDeadConnection, isLocalContention, isPushRace } from '../../src/storage/dolt/contention.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try { fn(); return undefined; } catch (e) { return (e as GravaError).code; }
@@ -161,5 +161,16 @@ describe('remotes of every transport', () => {
     expect(gitPlusUrl('https://github.com/o/r.git', '/w')).toBe('git+https://github.com/o/r.git');
     expect(gitPlusUrl('../origin.git', '/w/repo')).toBe('git+file:///w/origin.git');
     expect(gitPlusUrl('/srv/origin.git', '/w')).toBe('git+file:///srv/origin.git');
+  });
+});
+
+describe('isDeadConnection', () => {
+  it('is a connection that died before the statement was sent, found through causes; not a lost race or a bad statement', () => {
+    const closed = new Error("Can't add new command when connection is in closed state");
+    expect(isDeadConnection(new Error('create failed', { cause: closed }))).toBe(true);
+    expect(isDeadConnection(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isDeadConnection(Object.assign(new Error('connect ENOENT /x/dolt.sock'), { code: 'ENOENT' }))).toBe(true);
+    expect(isDeadConnection(new Error('serialization failure'))).toBe(false);
+    expect(isDeadConnection(new Error("Duplicate entry 'x' for key 'PRIMARY'"))).toBe(false);
   });
 });

@@ -64,3 +64,17 @@ export function isRemoteReadRace(text: string): boolean {
 export function isLocalContention(e: unknown): boolean {
   return errnos(e).includes(1213) || texts(e).some((t) => LOCAL_RACE.some((r) => r.test(t)));
 }
+
+/**
+ * A connection that died before the statement reached the server: the workspace server was restarted
+ * under it (a sync's remote deadline restarts it, docs/ARCHITECTURE.md), or is starting. Nothing of the
+ * transaction was committed, so it is safe to run again on a fresh connection.
+ */
+export function isDeadConnection(e: unknown): boolean {
+  for (let x: unknown = e; x instanceof Error; x = (x as { cause?: unknown }).cause) {
+    if (/Can't add new command when connection is in closed state/i.test(x.message)) return true;
+    const code = (x as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT') return true;
+  }
+  return false;
+}

@@ -7,7 +7,7 @@ import { clockColumn, columnsOf, ISSUES } from '../../merge/tables.js';
 import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
 import { exec, rows, storageError, type Db, type Tx } from '../dolt/db.js';
-import { isLocalContention } from '../dolt/contention.js';
+import { isDeadConnection, isLocalContention } from '../dolt/contention.js';
 import { backoffDelay, sleep, TRANSACTION_BACKOFF } from '../../errors/retry.js';
 import { tablesHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
@@ -84,6 +84,12 @@ export class IssuesRepo {
       } catch (e) {
         if (attempt < 4 && isLocalContention(e)) {
           await sleep(backoffDelay(attempt, TRANSACTION_BACKOFF));
+          continue;
+        }
+        // The server was restarted under a pooled connection (found by the 60 s partition drill): the
+        // transaction never reached it, so it runs again once the server answers (up to about 5 s).
+        if (attempt < 25 && isDeadConnection(e)) {
+          await sleep(200);
           continue;
         }
         throw storageError(e, what);
