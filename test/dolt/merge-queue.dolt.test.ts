@@ -120,6 +120,13 @@ describe('the merge queue', () => {
     }
     // Not vacuous: the central itself resolved conflicting rows (its merge_resolved events).
     expect(centralResolved).toBeGreaterThan(0);
+    // merge-inspect --commit explains a merge the central made, from any replica: ours is main before it,
+    // theirs the workspace's head, every cell decided as the central did.
+    const made = await rows<{ commit_hash: string }>(a.db, "SELECT commit_hash FROM dolt_log('main') WHERE message LIKE 'grava: queue merge%' ORDER BY date DESC LIMIT 1");
+    expect(made).toHaveLength(1);
+    const explained = (await ok(a.paths.root, ['merge-inspect', '--commit', made[0]!.commit_hash, '--id', issue.id, '--json'])).json as { merge: string; rows: { cells: { column: string; conflicting: boolean }[] }[] };
+    expect(explained.merge).toBe(made[0]!.commit_hash);
+    expect(explained.rows.some((r) => r.cells.some((c) => c.column === 'title'))).toBe(true);
   });
 
   it('a workspace pushing far faster than the others does not starve them: each round takes every waiting branch once', async () => {
