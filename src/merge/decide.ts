@@ -249,3 +249,8 @@ export function decideRow(spec: TableSpec, base: Row | null, ours: Row | null, t
   }
   return { table: spec.name, key, outcome, merged, cells };
 }
+
+/** The stamps the other side brought into a merge (the clock observes them). */
+export function theirStamps(decisions: readonly RowDecision[]): string[] {
+  return decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null));
+}

@@ -15,6 +15,7 @@ import { openDb, type Db } from '../storage/dolt/db.js';
 import type { ConnectionTarget } from '../storage/dolt/dolt-server.js';
 import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeBatch, workspaceHeads, QueueConnections, type BranchHead, type CentralClaim } from '../storage/versioning/queue-merge.js';
 import { GravaError } from '../errors/grava-error.js';
+import { theirStamps } from '../merge/decide.js';
 import { headHash } from '../storage/dolt/version-control.js';
 import { isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
 import type { Log } from './log.js';
@@ -410,7 +411,7 @@ export class MergeQueue {
           this.counts.upToDate++;
           continue;
         }
-        conns.clock.observe(h.merge.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((x): x is string => x !== null)));
+        conns.clock.observe(theirStamps(h.merge.decisions));
         this.counts.merged++;
         merged++;
       }

@@ -5,6 +5,7 @@
 
 import { connect } from 'node:net';
 import { GravaError, ERROR_CODES, type ErrorCode } from '../errors/grava-error.js';
+import { remoteCredentials, type WorkspaceConfig } from '../storage/dolt/layout.js';
 import type { Issue } from '../storage/issues/issue-types.js';
 
 /** The central's default HTTP port (`grava server init --http-port`). */
@@ -31,6 +32,19 @@ export async function apiAvailable(api: string): Promise<boolean> {
   const ok = await apiListening(api);
   listening.set(api, { ok, until: Date.now() + 60_000 });
   return ok;
+}
+
+export interface CentralApi {
+  readonly api: string;
+  readonly creds: { readonly user: string; readonly password: string };
+}
+
+/** The central's calls for this workspace, when its remote is a grava server, it has a sync user, and the calls answer. */
+export async function reachableCentralApi(config: WorkspaceConfig): Promise<CentralApi | undefined> {
+  const creds = remoteCredentials(config);
+  if (!creds || !config.remote || !/^https?:\/\//i.test(config.remote)) return undefined;
+  const api = claimApiUrl(config.remote);
+  return api !== undefined && (await apiAvailable(api)) ? { api, creds } : undefined;
 }
 
 /** Does something accept connections there? (A central whose HTTP port is not exposed: the caller claims by push.) */

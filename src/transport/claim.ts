@@ -14,11 +14,11 @@
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { remoteAccess } from './remote-access.js';
-import { remoteCredentials } from '../storage/dolt/layout.js';
-import { apiAvailable, callClaim, claimApiUrl } from './central-api.js';
+import { callClaim, reachableCentralApi, type CentralApi } from './central-api.js';
 import type { Issue } from '../storage/issues/issue-types.js';
 import { claimOnRemoteHead } from '../storage/versioning/claim-branch.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
+import { theirStamps } from '../merge/decide.js';
 import { fetchRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { checkReachable } from './reachability.js';
@@ -45,11 +45,11 @@ export interface ClaimOptions {
 
 async function adoptHead(replica: Replica): Promise<void> {
   const m = await mergeRef(replica.db, 'origin/main', { clock: replica.clock, commitPendingAs: 'grava: local changes' });
-  replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)));
+  replica.clock.observe(theirStamps(m.decisions));
 }
 
 /** The claim asked of the central's merge service in one call; then main is fetched so the replica shows the verdict. */
-async function claimByCall(replica: Replica, api: string, creds: { user: string; password: string }, id: string, remote: string, user: string | undefined, opts: ClaimOptions, started: number): Promise<ClaimResult> {
+async function claimByCall(replica: Replica, { api, creds }: CentralApi, id: string, remote: string, user: string | undefined, opts: ClaimOptions, started: number): Promise<ClaimResult> {
   let pushedLocal = false;
   for (;;) {
     const v = await callClaim(api, creds, { id, actor: replica.config.actor, ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}) });
@@ -78,11 +78,9 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
     const err = asGravaError(e);
     throw new GravaError('GRAVA_E_REMOTE', `${err.message.split(';')[0] ?? err.message}; a claim is decided by the central, so nothing was claimed (\`--claim --offline\` claims locally and reports a lost claim at the next sync)`, err.data);
   }
-  const creds = remoteCredentials(replica.config);
-  const api = user !== undefined && creds ? claimApiUrl(remote) : undefined;
-  const useCall = api !== undefined && (await apiAvailable(api));
+  const central = user !== undefined ? await reachableCentralApi(replica.config) : undefined;
   return withFileLock(replica.paths.syncLock, async () => {
-    if (useCall) return claimByCall(replica, api, creds!, id, remote, user, opts, started);
+    if (central) return claimByCall(replica, central, id, remote, user, opts, started);
     const ctx = {
       db: replica.db, target: replica.server.target(replica.state), database: replica.config.database,
       clock: replica.clock, prefix: replica.config.prefix, user, url: remote,

@@ -8,7 +8,7 @@ import { isLocalContention } from '../storage/dolt/contention.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { Repair } from '../storage/versioning/invariant-repair.js';
-import type { RowDecision } from '../merge/decide.js';
+import { theirStamps, type RowDecision } from '../merge/decide.js';
 import { dropGitRemoteCache, fetchRemote, pushRemote, withPushLock } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { commitsAhead, heads, isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
@@ -17,8 +17,7 @@ import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
-import { apiAvailable, callWait, claimApiUrl } from './central-api.js';
-import { remoteCredentials } from '../storage/dolt/layout.js';
+import { callWait, reachableCentralApi } from './central-api.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 
@@ -195,7 +194,7 @@ async function mergeIncoming(replica: Replica, tally: Tally, seenRemote: string 
   // 'main' is read beside the heads.
   const [merged, between] = await Promise.all([heads(db), h.local ? stampsBetween(db, TABLES, h.local, 'main') : Promise.resolve([])]);
   const pulledStamps = [
-    ...m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((s): s is string => s !== null)),
+    ...theirStamps(m.decisions),
     ...between,
   ];
   tally.clamped += replica.clock.observe(pulledStamps);
@@ -240,10 +239,9 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   };
   // The central's wait call answers the moment the queue has merged the head: no polling. Without it (an
   // https remote with GRAVA_REMOTE_API unset, the HTTP port not exposed) the workspace looks for itself.
-  const creds = remoteCredentials(replica.config);
-  const api = creds && replica.config.remote ? claimApiUrl(replica.config.remote) : undefined;
-  if (creds && api && (await apiAvailable(api))) {
-    const v = await callWait(api, creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, until - now())) });
+  const central = await reachableCentralApi(replica.config);
+  if (central) {
+    const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, until - now())) });
     if (v.kind === 'merged' && (await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
   }
   let lastError: string | undefined;
@@ -300,7 +298,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const removed = await issuesRemovedBy(db, 'main', `origin/${branch}`);
     if (removed > 0) throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's ${branch} (this workspace's own branch) removes ${removed} issue row(s) that this workspace holds; it was written by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, branch });
     const m = await timed('merge_ms', () => mergeRef(db, `origin/${branch}`, { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
-    replica.clock.observe(m.decisions.flatMap((d) => d.cells.map((c) => c.theirsClock).filter((x): x is string => x !== null)));
+    replica.clock.observe(theirStamps(m.decisions));
   };
   /** One attempt: commit pending writes, fetch, merge, push. Returns the commits pushed. */
   const attempt = async (): Promise<number> => {

@@ -14,19 +14,12 @@ import { centralPaths } from '../../src/server/paths.js';
 import { adminTarget } from '../../src/server/readiness.js';
 import { readSupervisorState } from '../../src/server/supervisor.js';
 import { workspaceBranch } from '../../src/storage/versioning/queue-merge.js';
-import { centralReplica, startCentral, type Central } from '../helpers/central.js';
+import { centralReplica, snapshot, startCentral, type Central } from '../helpers/central.js';
 import { ok } from '../helpers/workspace.js';
 
 let central: Central;
 const open: Replica[] = [];
 const workspace = (name: string): Promise<Replica> => centralReplica(central, name, open);
-
-async function snapshot(r: Replica): Promise<string> {
-  const issues = await rows(r.db, 'SELECT * FROM issues ORDER BY id');
-  const labels = await rows(r.db, 'SELECT * FROM labels ORDER BY issue_id, label');
-  const comments = await rows(r.db, 'SELECT * FROM comments ORDER BY id');
-  return JSON.stringify({ issues, labels, comments });
-}
 
 /** Reads the central's database as root, over its socket. */
 async function onCentral<T>(sql: string, bindings: unknown[] = []): Promise<T[]> {

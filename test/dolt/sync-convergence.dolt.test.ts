@@ -6,7 +6,7 @@ import type { Replica } from '../../src/storage/replica.js';
 import { commitTx, rows, storageError } from '../../src/storage/dolt/db.js';
 import { isLocalContention } from '../../src/storage/dolt/contention.js';
 import { syncOnce } from '../../src/transport/sync.js';
-import { centralReplica, startCentral, type Central } from '../helpers/central.js';
+import { centralReplica, snapshot, startCentral, type Central } from '../helpers/central.js';
 import { ok } from '../helpers/workspace.js';
 import { prng } from '../helpers/prng.js';
 
@@ -15,14 +15,6 @@ const open: Replica[] = [];
 
 const workspace = (name: string): Promise<Replica> => centralReplica(central, name, open);
 
-
-async function snapshot(r: Replica): Promise<string> {
-  const issues = await rows(r.db, 'SELECT * FROM issues ORDER BY id');
-  const labels = await rows(r.db, 'SELECT * FROM labels ORDER BY issue_id, label');
-  const deps = await rows(r.db, 'SELECT * FROM dependencies ORDER BY issue_id, depends_on');
-  const comments = await rows(r.db, 'SELECT * FROM comments ORDER BY id');
-  return JSON.stringify({ issues, labels, deps, comments });
-}
 
 async function settle(replicas: readonly Replica[]): Promise<void> {
   for (let round = 0; round < 2; round++) for (const r of replicas) await syncOnce(r);

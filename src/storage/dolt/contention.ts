@@ -78,3 +78,14 @@ export function isDeadConnection(e: unknown): boolean {
   }
   return false;
 }
+
+/** A lost or refused connection to Dolt (it restarts), sent or not, as opposed to a failure of the statement itself. */
+export function isConnectionError(e: unknown): boolean {
+  if (isDeadConnection(e)) return true;
+  for (let x: unknown = e; x instanceof Error; x = (x as { cause?: unknown }).cause) {
+    const code = (x as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(ECONNRESET|EPIPE|ETIMEDOUT|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT)$/.test(code)) return true;
+    if (/connection (lost|refused|closed)|socket hang up|Timeout acquiring a connection|ECONNREFUSED|ECONNRESET/i.test(x.message)) return true;
+  }
+  return false;
+}

@@ -13,6 +13,7 @@ import { asGravaError } from '../../errors/grava-error.js';
 import { IssuesRepo } from '../issues/issues-repo.js';
 import type { Issue } from '../issues/issue-types.js';
 import { mergeRef, type MergeResult } from './merge-runner.js';
+import { isConnectionError } from '../dolt/contention.js';
 import { isAncestor, issuesRemovedBy } from './sync-state.js';
 
 /** Workspace branches on the central start with this. */
@@ -151,16 +152,6 @@ export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHe
   const moved = await fastForwardMain(ctx, base, tip);
   if (moved !== null) return { kind: 'main_moved', main: moved };
   return { kind: 'done', main: tip, heads };
-}
-
-/** A lost or refused connection to Dolt (it restarts), as opposed to a failure of the statement itself. */
-export function isConnectionError(e: unknown): boolean {
-  for (let x: unknown = e; x instanceof Error; x = (x as { cause?: unknown }).cause) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|ETIMEDOUT|PROTOCOL_CONNECTION_LOST|PROTOCOL_SEQUENCE_TIMEOUT)$/.test(code)) return true;
-    if (/connection (lost|refused|closed)|socket hang up|Connection lost|Timeout acquiring a connection|ECONNREFUSED|ECONNRESET/i.test(x.message)) return true;
-  }
-  return false;
 }
 
 /** Moves main from `base` to the commit `to` by a fast-forward (a hash, never a branch name someone else could
