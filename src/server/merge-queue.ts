@@ -17,7 +17,8 @@ import { claimOnMain, deleteMergedBranch, restoreMain, discardScratch, mergeBatc
 import { GravaError } from '../errors/grava-error.js';
 import { theirStamps } from '../merge/decide.js';
 import { headHash } from '../storage/dolt/version-control.js';
-import { isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
+import { commitExists, isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
+import { MAIN_RECORD_FILE, readMainRecord, writeMainRecord } from './main-record.js';
 import type { Log } from './log.js';
 
 /** The actor the central's merges and events are stamped with. */
@@ -244,7 +245,7 @@ export class MergeQueue {
       else {
         this.claimCount++;
         // Only a claim that moved main moves what the queue expects of it.
-        if (answer.kind === 'won') this.lastMain = answer.main;
+        if (answer.kind === 'won') this.setLastMain(answer.main);
         c.resolve(answer);
       }
     }
@@ -339,10 +340,8 @@ export class MergeQueue {
     const { db } = conns;
     const main = await headHash(db, 'main');
     if (main === this.lastMain) return main;
-    if (this.lastMain === undefined) {
-      this.lastMain = main;
-      return main;
-    }
+    if (this.lastMain === undefined && !(await this.adoptRecordedMain(db, main))) return main;
+    if (this.lastMain === undefined || main === this.lastMain) return main;
     const forward = await isAncestor(db, this.lastMain, main);
     const removed = forward ? await issuesRemovedBy(db, this.lastMain, main) : 0;
     if (!forward || removed > 0) {
@@ -356,8 +355,39 @@ export class MergeQueue {
     }
     this.o.log.info('main moved forward outside the queue', { from: this.lastMain, to: main });
     this.done.clear();
-    this.lastMain = main;
+    this.setLastMain(main);
     return main;
+  }
+
+  /**
+   * At the first look at main after a start: takes the head the queue recorded before it stopped (main-record.ts)
+   * as what main must be, so a force-push made while the supervisor was down is caught like any other. Returns
+   * false when there is nothing to compare with (no record, or its head is not in this database: a data dir
+   * restored from an older backup, whose workspaces push back what it lacks); main is then taken as it is.
+   */
+  private async adoptRecordedMain(db: Db, main: string): Promise<boolean> {
+    const record = readMainRecord(this.o.dataDir);
+    if (record.status === 'ok' && record.head !== main && (await commitExists(db, record.head))) {
+      this.lastMain = record.head;
+      return true;
+    }
+    if (record.status === 'corrupt') this.o.log.warn(`the record of main (${MAIN_RECORD_FILE}) ${record.reason}; the guard of main starts from main as it is`, { main });
+    if (record.status === 'ok' && record.head !== main) {
+      this.o.log.warn('main is not at the head the queue recorded, and that head is not in this database (restored from an older backup?); the guard starts from main as it is, and workspaces push back what it lacks', { main, recorded: record.head, recorded_at: record.at });
+    }
+    this.setLastMain(main);
+    return false;
+  }
+
+  /** What the queue expects of main from now on, recorded in the data dir so a restart keeps expecting it. */
+  private setLastMain(head: string): void {
+    if (head === this.lastMain) return;
+    this.lastMain = head;
+    try {
+      writeMainRecord(this.o.dataDir, head, new Date(this.now()));
+    } catch (e) {
+      this.o.log.warn(`could not record main's head in ${MAIN_RECORD_FILE}; the guard of main holds until the next restart`, { error: (e as Error).message });
+    }
   }
 
   /** Deletes merged branches nobody pushed for the TTL, at most once a minute, only while idle. */
@@ -387,7 +417,7 @@ export class MergeQueue {
         this.o.log.warn('main kept moving under the merge queue; the batch waits for the next round', { branches: batch.map((b) => b.name).join(',') });
         return false;
       }
-      this.lastMain = out.main;
+      this.setLastMain(out.main);
       let merged = 0;
       for (const { name, hash } of batch) {
         const h = out.heads.get(name);
@@ -423,6 +453,11 @@ export class MergeQueue {
       }
       return merged > 0;
     }
+  }
+
+  /** Ends a pause now, such as the backoff after Dolt went away (the supervisor calls it once Dolt is back). */
+  resume(): void {
+    this.poke();
   }
 
   /** Wakes the loop now, or makes its next pause return at once. */

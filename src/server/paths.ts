@@ -9,6 +9,8 @@
 //   central-server.json   the supervisor's pid, ports, restarts
 //   supervisor.log        the supervisor's log when it runs detached (JSON lines)
 //   backup-state.json     the outcome of the last backups
+//   queue-clock.json      the merge queue's clock (stamps of the central's merges and claims)
+//   main-guard.json       the head of main the merge queue last wrote or accepted (the guard of main)
 //   backups/<stamp>/      one Dolt backup per folder, with grava-backup.json (the manifest)
 //   dolt/                 Dolt's data_dir (the database, .doltcfg/privileges.db)
 //   dolt-home/            DOLT_ROOT_PATH

@@ -285,6 +285,8 @@ export class Supervisor {
           lastPing = this.now();
           this.writeState();
           log.info('dolt sql-server restarted', { dolt_pid: state.pid, restarts: this.restarts, after_ms: delay });
+          // The queue may be backing off from the outage: it resumes now, not at the end of its pause.
+          this.queue.resume();
           break;
         } catch (e) {
           streak++;

@@ -5,7 +5,8 @@
 //  - the central restored from an older backup (stop, restore, start): the
 //    next sync pushes the missing commits back and reports remote_rewound;
 //  - the attack from issue 18 (a clone, `dolt reset --hard`, `DELETE FROM
-//    issues`, a commit and `dolt push --force`): the central puts main back;
+//    issues`, a commit and `dolt push --force`): the central puts main back,
+//    also when it was made while the supervisor was down (main-guard.json);
 //    where no central watches (a shared directory), a healthy workspace
 //    refuses to merge it (GRAVA_E_HISTORY_REWRITE), keeps every issue and
 //    pushes nothing.
@@ -14,6 +15,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, renameSync } from 'node:fs';
 import { centralPaths } from '../../src/server/paths.js';
 import { readSettings } from '../../src/server/settings.js';
+import { readMainRecord } from '../../src/server/main-record.js';
+import { readSupervisorState } from '../../src/server/supervisor.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { configureDoltHome } from '../../src/storage/versioning/central-admin.js';
@@ -157,6 +160,30 @@ describe("the central's history moved by hand", () => {
     const status = (await ok(root, ['server', 'status', '--data-dir', central.dataDir, '--json'])).json as { queue: { refused: Record<string, string>; main_restored_total: number } };
     expect(Object.keys(status.queue.refused)).toContain('ws/stranger');
     expect(status.queue.main_restored_total).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the attack made while the supervisor is down (kill -9; its Dolt orphaned and still serving) is put back at its next start', async () => {
+    const before = await centralHead();
+    const paths = centralPaths(central.dataDir);
+    expect(readMainRecord(paths.dir)).toMatchObject({ status: 'ok', head: before });
+    const sup = readSupervisorState(paths)!;
+    process.kill(sup.pid, 'SIGKILL');
+    const raw = await rawClone('attacker-while-down');
+    await dolt(raw, ['reset', '--hard', 'HEAD~1']);
+    await dolt(raw, ['sql', '-q', 'DELETE FROM issues']);
+    await dolt(raw, ['commit', '-Am', 'gone while nobody watched']);
+    await dolt(raw, ['push', '--force', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main']);
+    expect(await centralHead()).not.toBe(before);
+    // Restarted as systemd or Kubernetes would: the new supervisor adopts or replaces the orphaned Dolt.
+    await central.start();
+    const t = Date.now();
+    while ((await centralHead()) !== before && Date.now() - t < 15_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await centralHead()).toBe(before);
+    const status = (await ok(root, ['server', 'status', '--data-dir', central.dataDir, '--json'])).json as { queue: { main_restored_total: number; last_main_restore: { to: string } | null } };
+    expect(status.queue.main_restored_total).toBe(1);
+    expect(status.queue.last_main_restore?.to).toBe(before);
+    await ok(a, ['sync'], central.env);
+    expect(await titles(a)).toEqual(['first', 'made after the attack', 'merged beside the stranger', 'second', 'third']);
   });
 
   it('the attack on a remote no central watches (a shared directory) is refused by a healthy workspace, which keeps every issue and pushes nothing', async () => {

@@ -107,7 +107,6 @@ export function requireWorkspace(from: string = process.cwd()): WorkspacePaths {
   return workspacePaths(root);
 }
 
-/** Writes a file atomically (temp file + rename) with the given mode. */
 /**
  * Replaces a file atomically and durably: a temporary file in the same
  * directory, fsynced, renamed over the target, and the directory fsynced, so

@@ -21,6 +21,17 @@ export async function commitsAhead(db: Db, from: string, not: string): Promise<n
   return Number(r[0]?.n ?? 0);
 }
 
+/** Does `hash` name a commit of this database? (A database restored from an older backup lacks newer ones.) */
+export async function commitExists(db: Db, hash: string): Promise<boolean> {
+  try {
+    await rows(db, 'SELECT DOLT_MERGE_BASE(?, ?) AS b', [hash, hash]);
+    return true;
+  } catch (e) {
+    if (/not found|invalid|could not/i.test((e as Error).message)) return false;
+    throw e;
+  }
+}
+
 /** Is `older` the same commit as `newer`, or one of its ancestors? Unrelated histories are not. */
 export async function isAncestor(db: Db, older: string, newer: string): Promise<boolean> {
   if (older === newer) return true;
