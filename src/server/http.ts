@@ -2,8 +2,10 @@
 // alive), /readyz (200 when ready, 503 otherwise), /metrics (Prometheus), and
 // the calls of a sync user (HTTP Basic): POST /v1/claims (a claim decided in
 // the merge queue's order) and POST /v1/queue/wait (until main holds a head).
+// Failed sign-ins are limited per address and user (auth-limiter.ts), and the
+// number of waits held open at once is capped.
 
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { asGravaError } from '../errors/grava-error.js';
 import { isValidActor } from '../merge/hlc.js';
@@ -11,6 +13,7 @@ import { ID_PATTERN } from '../storage/issues/validate.js';
 import { METRICS_CONTENT_TYPE } from './metrics.js';
 import type { ClaimAnswer, ClaimJob, WaitAnswer } from './merge-queue.js';
 import type { ReadinessReport } from './readiness.js';
+import { AuthLimiter } from './auth-limiter.js';
 
 export interface HttpHandlers {
   health(): Record<string, unknown>;
@@ -20,6 +23,11 @@ export interface HttpHandlers {
   readonly authenticate?: (user: string, password: string) => Promise<boolean>;
   readonly claim?: (job: ClaimJob) => Promise<ClaimAnswer>;
   readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
+  /** Failed sign-ins allowed per address and user within a minute (default 10). */
+  readonly maxAuthFailures?: number;
+  /** Waits held open at once, all users together (default 1024); past it a wait is answered 429 at once. */
+  readonly maxWaits?: number;
+  readonly now?: () => number;
 }
 
 const ClaimBody = z.strictObject({
@@ -57,26 +65,51 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
     return reply.header('content-type', METRICS_CONTENT_TYPE).send(text);
   });
   const { authenticate, claim, waitFor } = h;
-  /** The sync user of an HTTP Basic header, or undefined. */
-  const userOf = async (header: string | undefined): Promise<string | undefined> => {
-    const creds = basicCredentials(header);
-    return creds && authenticate && (await authenticate(creds.user, creds.password)) ? creds.user : undefined;
+  const limiter = new AuthLimiter({ max: h.maxAuthFailures ?? 10, windowMs: 60_000, maxKeys: 10_000, now: h.now ?? Date.now });
+  /** The sync user of a request's HTTP Basic header; or how long its address and user must wait after too many
+   *  failed attempts; or undefined (no or wrong credentials). */
+  const callerOf = async (req: FastifyRequest): Promise<{ user: string } | { retryMs: number } | undefined> => {
+    const creds = basicCredentials(req.headers.authorization);
+    if (!creds || !authenticate) return undefined;
+    const retryMs = limiter.blockedFor(req.ip, creds.user);
+    if (retryMs > 0) return { retryMs };
+    if (await authenticate(creds.user, creds.password)) {
+      limiter.succeeded(req.ip, creds.user);
+      return { user: creds.user };
+    }
+    limiter.failed(req.ip, creds.user);
+    return undefined;
   };
-  const unauthorised = (reply: FastifyReply): FastifyReply => reply.code(401).header('www-authenticate', 'Basic realm="grava"').send(fail('GRAVA_E_AUTH', 'a sync user and its password are required (HTTP Basic)'));
+  const refuse = (reply: FastifyReply, caller: { retryMs: number } | undefined): FastifyReply => {
+    if (caller === undefined) return reply.code(401).header('www-authenticate', 'Basic realm="grava"').send(fail('GRAVA_E_AUTH', 'a sync user and its password are required (HTTP Basic)'));
+    const s = Math.ceil(caller.retryMs / 1000);
+    return reply.code(429).header('retry-after', String(s)).send(fail('GRAVA_E_AUTH', `too many failed sign-ins for this user from this address; try again in ${s} s`));
+  };
+  let waits = 0;
   if (authenticate && waitFor) {
     app.post('/v1/queue/wait', async (req, reply) => {
-      if ((await userOf(req.headers.authorization)) === undefined) return unauthorised(reply);
+      const caller = await callerOf(req);
+      if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
       const body = WaitBody.safeParse(req.body);
       if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid wait request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
-      const a = await waitFor(body.data.branch, body.data.head, body.data.timeout_ms ?? 30_000);
+      // Past the cap the workspace is told at once; it then looks at main itself, as when the call does not answer.
+      if (waits >= (h.maxWaits ?? 1024)) return reply.code(429).header('retry-after', '1').send(fail('GRAVA_E_REMOTE', 'too many workspaces are waiting on the central at once; look at main instead'));
+      waits++;
+      let a: WaitAnswer;
+      try {
+        a = await waitFor(body.data.branch, body.data.head, body.data.timeout_ms ?? 30_000);
+      } finally {
+        waits--;
+      }
       if (a.kind === 'refused') return reply.code(409).send(fail(a.code, a.reason, { merged: false, refused: true, main: a.main }));
       return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : { merged: false });
     });
   }
   if (authenticate && claim) {
     app.post('/v1/claims', async (req, reply) => {
-      const user = await userOf(req.headers.authorization);
-      if (user === undefined) return unauthorised(reply);
+      const caller = await callerOf(req);
+      if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
+      const { user } = caller;
       const body = ClaimBody.safeParse(req.body);
       if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid claim request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
       try {

@@ -244,6 +244,63 @@ describe('HTTP routes', () => {
       await app.close();
     }
   });
+
+  const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+  const HEAD = 'vls22087965rpvmq5hvaq0vt8lkdhla9';
+
+  it('after too many failed sign-ins a user is refused 429 from that address, without its password being checked, until the minute is over; other users go on', async () => {
+    let now = 0;
+    let checked = 0;
+    const app = buildHttpApp({
+      health: () => ({}), readiness: () => Promise.resolve(report(true)), metrics: () => Promise.resolve(''),
+      authenticate: (user, password) => { checked++; return Promise.resolve(password === `${user}-pw`); },
+      waitFor: () => Promise.resolve({ kind: 'merged', main: HEAD }),
+      maxAuthFailures: 3, now: () => now,
+    });
+    const wait = (auth: string): Promise<{ statusCode: number; json: () => { code?: string; merged?: boolean }; headers: Record<string, unknown> }> =>
+      app.inject({ method: 'POST', url: '/v1/queue/wait', headers: { authorization: auth }, payload: { branch: 'ws/a', head: HEAD } });
+    try {
+      for (let i = 0; i < 3; i++) expect((await wait(basic('alice', 'guess'))).statusCode).toBe(401);
+      expect(checked).toBe(3);
+      const limited = await wait(basic('alice', 'alice-pw'));
+      expect(limited.statusCode).toBe(429);
+      expect(limited.json().code).toBe('GRAVA_E_AUTH');
+      expect(limited.headers['retry-after']).toBe('60');
+      expect(checked).toBe(3);
+      expect((await wait(basic('bob', 'bob-pw'))).json()).toEqual({ merged: true, main: HEAD });
+      now = 60_001;
+      expect((await wait(basic('alice', 'alice-pw'))).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('past the cap on waits held open, a wait is answered 429 at once (the workspace then looks at main itself)', async () => {
+    const release: (() => void)[] = [];
+    const app = buildHttpApp({
+      health: () => ({}), readiness: () => Promise.resolve(report(true)), metrics: () => Promise.resolve(''),
+      authenticate: () => Promise.resolve(true),
+      waitFor: () => new Promise((resolve) => release.push(() => resolve({ kind: 'merged', main: HEAD }))),
+      maxWaits: 2,
+    });
+    const wait = (): Promise<{ statusCode: number; json: () => { code?: string } }> =>
+      app.inject({ method: 'POST', url: '/v1/queue/wait', headers: { authorization: basic('a', 'b') }, payload: { branch: 'ws/a', head: HEAD } });
+    try {
+      const held = [wait(), wait()];
+      while (release.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const over = await wait();
+      expect(over.statusCode).toBe(429);
+      expect(over.json().code).toBe('GRAVA_E_REMOTE');
+      for (const r of release.splice(0)) r();
+      expect((await Promise.all(held)).map((r) => r.statusCode)).toEqual([200, 200]);
+      const again = wait();
+      while (release.length < 1) await new Promise((r) => setTimeout(r, 5));
+      release[0]!();
+      expect((await again).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('roleOf', () => {
