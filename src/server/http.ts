@@ -1,7 +1,8 @@
 // The supervisor's HTTP service (fastify): /healthz (the supervisor is
 // alive), /readyz (200 when ready, 503 otherwise), /metrics (Prometheus), and
 // the calls of a sync user (HTTP Basic): POST /v1/claims (a claim decided in
-// the merge queue's order) and POST /v1/queue/wait (until main holds a head).
+// the merge queue's order), POST /v1/queue/wait (until main holds a head)
+// and GET /v1/main (main's head, so an idle workspace fetches only when it moved).
 // Failed sign-ins are limited per address and user (auth-limiter.ts), and the
 // number of waits held open at once is capped.
 
@@ -23,6 +24,8 @@ export interface HttpHandlers {
   readonly authenticate?: (user: string, password: string) => Promise<boolean>;
   readonly claim?: (job: ClaimJob) => Promise<ClaimAnswer>;
   readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
+  /** main's head as the merge queue knows it, from memory (undefined until the queue has looked). */
+  readonly mainHead?: () => string | undefined;
   /** Failed sign-ins allowed per address and user within a minute (default 10). */
   readonly maxAuthFailures?: number;
   /** Waits held open at once, all users together (default 1024); past it a wait is answered 429 at once. */
@@ -103,6 +106,16 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       }
       if (a.kind === 'refused') return reply.code(409).send(fail(a.code, a.reason, { merged: false, refused: true, main: a.main }));
       return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : { merged: false });
+    });
+  }
+  if (authenticate && h.mainHead) {
+    const { mainHead } = h;
+    app.get('/v1/main', async (req, reply) => {
+      const caller = await callerOf(req);
+      if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
+      const main = mainHead();
+      if (main === undefined) return reply.code(503).send(fail('GRAVA_E_NOT_RUNNING', "the central's merge queue has not looked at main yet"));
+      return reply.send({ main });
     });
   }
   if (authenticate && claim) {

@@ -455,6 +455,11 @@ export class MergeQueue {
     }
   }
 
+  /** main's head as the queue last wrote or checked it (at most one poll old); undefined before its first look. */
+  mainHead(): string | undefined {
+    return this.lastMain;
+  }
+
   /** Ends a pause now, such as the backoff after Dolt went away (the supervisor calls it once Dolt is back). */
   resume(): void {
     this.poke();

@@ -165,6 +165,7 @@ export class Supervisor {
         authenticate: (user, password) => isSyncUser(this.authDb(), user, password),
         claim: (job) => this.queue.claim(job),
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
+        mainHead: () => this.queue.mainHead(),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });

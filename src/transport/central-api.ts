@@ -86,6 +86,23 @@ export async function callClaim(api: string, creds: { user: string; password: st
   throw new GravaError(code, `the central refused the claim call (HTTP ${res.status}): ${typeof body.message === 'string' ? body.message : 'no reason given'}`, { status: res.status });
 }
 
+/**
+ * main's head as the central's merge queue knows it (GET /v1/main: from the queue's memory, at most one poll
+ * old), or undefined when the call does not answer. Lets a workspace skip fetching a main that did not move.
+ */
+export async function callMainHead(api: string, creds: { user: string; password: string }, timeoutMs = 5_000): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${api}/v1/main`, {
+      headers: { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    return res.status === 200 && typeof body.main === 'string' && /^[0-9a-v]{32}$/.test(body.main) ? body.main : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | { readonly kind: 'pending' };
 
 /**

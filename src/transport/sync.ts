@@ -17,7 +17,7 @@ import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
-import { callWait, reachableCentralApi } from './central-api.js';
+import { callMainHead, callWait, reachableCentralApi } from './central-api.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 
@@ -63,6 +63,9 @@ export interface SyncResult {
   readonly merged_at: string | null;
   /** Queue mode: how the workspace learnt of the merge: the central's wait call, or fetching main itself. */
   readonly waited_by: 'call' | 'poll' | null;
+  /** Fetches from the remote this cycle. Queue mode skips the fetch before its push when the central says
+   *  main has not moved since this workspace last fetched it (GET /v1/main): an idle sync then fetches nothing. */
+  readonly fetches: number;
 }
 
 export interface SyncOptions {
@@ -286,8 +289,20 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let waitedBy: 'call' | 'poll' | null = null;
   const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
   // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
-  const fetchMainUntimed = (): Promise<void> => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+  let fetches = 0;
+  const fetchMainUntimed = (): Promise<void> => {
+    fetches++;
+    return remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+  };
   const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
+  /** Queue mode: the central's main is the one this replica last fetched (asked of the central's memory, one
+   *  HTTP round trip instead of a Dolt fetch). False whenever it cannot tell. */
+  const mainUnmoved = async (): Promise<boolean> => {
+    if (mode !== 'queue') return false;
+    const central = await reachableCentralApi(replica.config);
+    const main = central ? await callMainHead(central.api, central.creds) : undefined;
+    return main !== undefined && main === (await heads(db)).remote;
+  };
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
   let adoptBranch = false;
@@ -304,7 +319,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const attempt = async (): Promise<number> => {
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
-    await fetchMain();
+    if (adoptBranch || !(await timed('fetch_ms', mainUnmoved))) await fetchMain();
     if (adoptBranch) await adoptOwnBranch();
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
     const after = await mergeIncoming(replica, tally, seenRemote, timed, now);
@@ -388,6 +403,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       mode,
       merged_at: mergedAt,
       waited_by: waitedBy,
+      fetches,
     };
   }
 }

@@ -168,6 +168,31 @@ describe('the merge queue', () => {
     if (work[0]) expect(await isAncestorOnCentral(work[0].hash)).toBe(true);
   });
 
+  it("an idle sync asks the central whether main moved (GET /v1/main) and fetches nothing when it did not; once main moves, it fetches and merges", async () => {
+    const [x, y] = await Promise.all([workspace('idle-x'), workspace('idle-y')]);
+    await syncOnce(x);
+    await syncOnce(y);
+    const idle = await syncOnce(x);
+    expect(idle.fetches).toBe(0);
+    expect(idle.noop).toBe(true);
+    const main = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
+    const auth = `Basic ${Buffer.from(`${central.env.GRAVA_REMOTE_USER!}:${central.env.GRAVA_REMOTE_PASSWORD!}`).toString('base64')}`;
+    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main });
+    expect((await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`)).status).toBe(401);
+    const made = await y.issues.create({ title: 'seen by an idle workspace' });
+    await syncOnce(y);
+    const moved = await syncOnce(x);
+    expect(moved.fetches).toBe(1);
+    expect(moved.pulled).toBeGreaterThan(0);
+    expect((await x.issues.get(made.id)).title).toBe('seen by an idle workspace');
+    // A write of its own still goes through the queue without the fetch before its push.
+    await x.issues.create({ title: 'pushed without a fetch first' });
+    const pushed = await syncOnce(x);
+    expect(pushed.pushed).toBeGreaterThan(0);
+    expect(pushed.merged_at).not.toBeNull();
+    expect(pushed.fetches).toBe(1);
+  });
+
   it('a merged branch nobody pushes to is deleted after the TTL; its workspace, back after a long absence, pushes and is merged again', async () => {
     const r = await workspace('long-gone');
     await r.issues.create({ title: 'before the absence' });
