@@ -1,15 +1,17 @@
-// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--seconds S] [--interval-ms MS] [--json] [--out F.json] [--svg F.svg]`
+// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--json] [--out F.json] [--svg F.svg]`
 // N workspaces, each with its own dolt sql-server, against one real central on
 // loopback. Each writes at a steady rate for a fixed time (creates, updates of
-// its own and of shared issues, comments) and syncs after each write, as a
-// daemon with a 1 s debounce would; then all write and sync at the same
-// instant (the burst). Reported per N and mode: failed syncs, the cycle at the
+// its own and of shared issues, comments); then all write at the same instant
+// (the burst). With `--driver daemon` (the default, bench/fleet-daemons.ts)
+// every workspace runs its own daemon (debounce 1 s, pull 2 s), which decides
+// when to sync; with `--driver inline` the syncs run in this process, one
+// after each write. Reported per N and mode: failed syncs, the cycle at the
 // workspace, time from the last write until every replica and the central are
 // identical, the central's merge throughput, queue depth, CPU and RSS, the
 // fleet's memory, and acknowledged writes lost (must be 0). Not a test: one
 // run's medians on a shared machine.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findDolt } from '../src/storage/dolt/dolt-binary.js';
@@ -24,13 +26,28 @@ import { centralPaths } from '../src/server/paths.js';
 import { summarize, fmt, type Summary } from './stats.js';
 import { prng } from '../test/helpers/prng.js';
 import { fleetSvg } from './fleet-plot.js';
+import { healthQueue, proc } from './fleet-probes.js';
+import { benchFleetDaemons } from './fleet-daemons.js';
+
+export type FleetDriver = 'daemon' | 'inline';
+
+export interface FleetOptions {
+  readonly workspaces: number;
+  readonly mode: SyncMode;
+  readonly seconds?: number;
+  readonly intervalMs?: number;
+  readonly log?: (m: string) => void;
+}
 
 export interface FleetResult {
   workspaces: number;
   mode: SyncMode;
+  driver: FleetDriver;
   steady_seconds: number;
   write_interval_ms: number;
   syncs: number;
+  /** Writes acknowledged in the steady phase. */
+  writes: number;
   failed_syncs: number;
   failures: Record<string, number>;
   steady_cycle: Summary;
@@ -47,31 +64,11 @@ export interface FleetResult {
   lost_writes: number;
 }
 
-const PAGE = 4096;
-const TICKS = 100;
-
-/** utime+stime (s) and RSS (MB) of a pid, from /proc. */
-function proc(pid: number | null | undefined): { cpu: number; rss: number } {
-  if (!pid) return { cpu: 0, rss: 0 };
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { cpu: (Number(f[11]) + Number(f[12])) / TICKS, rss: (Number(f[21]) * PAGE) / 1e6 };
-  } catch {
-    return { cpu: 0, rss: 0 };
-  }
+export async function benchFleet(o: FleetOptions & { driver?: FleetDriver }): Promise<FleetResult> {
+  return (o.driver ?? 'daemon') === 'daemon' ? benchFleetDaemons(o) : benchFleetInline(o);
 }
 
-async function healthQueue(port: number): Promise<{ depth: number; merged_total: number } | null> {
-  try {
-    const body = (await (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })).json()) as { queue?: { depth: number; merged_total: number } };
-    return body.queue ?? null;
-  } catch {
-    return null;
-  }
-}
-
-export async function benchFleet(o: { workspaces: number; mode: SyncMode; seconds?: number; intervalMs?: number; log?: (m: string) => void }): Promise<FleetResult> {
+async function benchFleetInline(o: FleetOptions): Promise<FleetResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const seconds = o.seconds ?? 20;
   const dir = mkdtempSync(join(tmpdir(), 'grava-bench-fleet-'));
@@ -80,6 +77,8 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
   await findDolt();
   const open: Replica[] = [];
   const central = await startCentralAt(dir);
+  // The central's calls (wait, main, claims) are on its HTTP port, a free port here.
+  Object.assign(process.env, central.env);
   try {
     const paths = centralPaths(central.dataDir);
     const sup = readSupervisorState(paths)!;
@@ -172,9 +171,11 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
     return {
       workspaces: o.workspaces,
       mode: o.mode,
+      driver: 'inline',
       steady_seconds: seconds,
       write_interval_ms: interval,
       syncs,
+      writes: syncs,
       failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
       failures,
       steady_cycle: summarize(steady),
@@ -197,8 +198,8 @@ export async function benchFleet(o: { workspaces: number; mode: SyncMode; second
 
 export function reportFleet(r: FleetResult): string {
   return [
-    `fleet of ${r.workspaces} workspaces, ${r.mode} mode (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
-    `  syncs: ${r.syncs} steady + ${r.workspaces} burst; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
+    `fleet of ${r.workspaces} workspaces, ${r.mode} mode, ${r.driver === 'daemon' ? 'a daemon each' : 'syncs in one process'} (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
+    `  writes: ${r.writes} steady + ${r.workspaces} burst; syncs that carried writes: ${r.syncs} steady; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
     `  steady cycle:  ${fmt(r.steady_cycle)}`,
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
     `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
@@ -215,14 +216,15 @@ async function main(): Promise<number> {
   const sizes = (arg('--workspaces') ?? '10').split(',').map(Number);
   const modeArg = arg('--mode') ?? 'both';
   const modes: SyncMode[] = modeArg === 'both' ? ['queue', 'direct'] : [modeArg as SyncMode];
-  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct')) {
-    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--seconds S] [--interval-ms MS] [--json] [--out FILE.json] [--svg FILE.svg]\n');
+  const driver = (arg('--driver') ?? 'daemon') as FleetDriver;
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct') || (driver !== 'daemon' && driver !== 'inline')) {
+    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--json] [--out FILE.json] [--svg FILE.svg]\n');
     return 2;
   }
   const results: FleetResult[] = [];
   for (const n of sizes) {
     for (const mode of modes) {
-      const r = await benchFleet({ workspaces: n, mode, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
+      const r = await benchFleet({ workspaces: n, mode, driver, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
       results.push(r);
       if (!process.argv.includes('--json')) process.stdout.write(`${reportFleet(r)}\n\n`);
     }

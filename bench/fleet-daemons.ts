@@ -1,0 +1,208 @@
+// The fleet benchmark with a real daemon per workspace (the default driver of
+// `npm run bench:fleet`): N workspaces, each with its own dolt sql-server and
+// its own `grava daemon` (debounce 1 s, pull every 2 s, as in the daemon
+// issue's propagation benchmark), against one real central on loopback.
+// Writes go to each daemon over its socket, as an agent's CLI sends them; the
+// daemons decide when to sync. The cycle figures come from the daemons' own
+// logs; convergence is read from every replica's main and the central's.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { openDb, rows, type Db } from '../src/storage/dolt/db.js';
+import { adminTarget } from '../src/server/readiness.js';
+import { openReplica, type Replica } from '../src/storage/replica.js';
+import { workspacePaths, type WorkspacePaths } from '../src/storage/dolt/layout.js';
+import { setSetting } from '../src/daemon/settings.js';
+import { RpcClient } from '../src/transport/rpc-client.js';
+import { cloneWorkspace } from '../src/transport/clone.js';
+import { findDolt } from '../src/storage/dolt/dolt-binary.js';
+import { readSupervisorState } from '../src/server/supervisor.js';
+import { centralPaths } from '../src/server/paths.js';
+import { startCentralAt } from '../test/helpers/central-core.js';
+import { prng } from '../test/helpers/prng.js';
+import { summarize } from './stats.js';
+import { healthQueue, proc } from './fleet-probes.js';
+import type { FleetOptions, FleetResult } from './fleet-bench.js';
+
+interface Ws {
+  readonly paths: WorkspacePaths;
+  readonly replica: Replica;
+  readonly rpc: RpcClient;
+}
+
+interface CycleLine {
+  readonly at: number;
+  readonly duration_ms: number;
+  readonly writes: number;
+  readonly code: string | null;
+}
+
+/** The daemon's sync cycles, from its log (one JSON line per cycle that did something or failed). */
+function cyclesOf(paths: WorkspacePaths): CycleLine[] {
+  let text = '';
+  try { text = readFileSync(paths.daemonLog, 'utf8'); } catch { return []; }
+  const out: CycleLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('"msg":"sync')) continue;
+    try {
+      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string } };
+      if (j.msg !== 'sync' && j.msg !== 'sync failed') continue;
+      out.push({ at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null });
+    } catch { /* a line cut by rotation */ }
+  }
+  return out;
+}
+
+const run = promisify(execFile);
+const BIN = new URL('../../bin/grava.js', import.meta.url).pathname;
+
+const mainOf = async (db: Db): Promise<string> => (await rows<{ h: string }>(db, "SELECT HASHOF('main') AS h"))[0]?.h ?? '';
+
+export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
+  const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const seconds = o.seconds ?? 30;
+  const interval = o.intervalMs ?? 5_000;
+  const dir = mkdtempSync(join(tmpdir(), 'grava-bench-fleetd-'));
+  await findDolt();
+  const central = await startCentralAt(dir);
+  // The daemons are started from this process and inherit the central's credentials and its calls' address.
+  Object.assign(process.env, central.env);
+  delete process.env.GRAVA_NO_DAEMON;
+  const fleet: Ws[] = [];
+  const paths = centralPaths(central.dataDir);
+  const centralDb = openDb(adminTarget(paths, central.rootPassword), 'grava', 1);
+  try {
+    const sup = readSupervisorState(paths)!;
+    log(`fleet ${o.workspaces} (${o.mode}, daemons): cloning and starting daemons ...`);
+    for (let n = 0; n < o.workspaces; n++) {
+      const w = await cloneWorkspace({ root: mkdtempSync(join(dir, `ws${n}-`)), remote: central.url, actor: `fleet${n}` });
+      const p = workspacePaths(w.root);
+      setSetting(p, 'sync.debounce_ms', '1000');
+      setSetting(p, 'sync.pull_interval_ms', '2000');
+      if (o.mode === 'direct') setSetting(p, 'sync.mode', 'direct');
+      // Started by the CLI, as a user would: this benchmark is a build of its own (dist-bench), the daemon is grava's.
+      await run(process.execPath, [BIN, 'daemon', 'start'], { cwd: w.root, env: process.env });
+      fleet.push({ paths: p, replica: await openReplica(p), rpc: await RpcClient.connect(p.daemonSocket) });
+    }
+    const rand = prng(17);
+    const shared: string[] = [];
+    for (let k = 0; k < 5; k++) shared.push(((await fleet[0]!.rpc.call('issue.create', { title: `shared ${k}` })) as { id: string }).id);
+    // Everyone holds the shared issues before the clock starts.
+    const t0 = Date.now();
+    while (!(await everyoneHas(fleet, shared)) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 500));
+    const written: string[] = [];
+    const cpu0 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    const steadyFrom = Date.now();
+    const until = steadyFrom + seconds * 1000;
+    let writes = 0;
+    await Promise.all(fleet.map(async ({ rpc }, n) => {
+      const own: string[] = [];
+      let k = 0;
+      while (Date.now() < until) {
+        await new Promise((res) => setTimeout(res, interval * (0.5 + rand())));
+        const op = rand();
+        if (op < 0.4 || own.length === 0) {
+          const title = `fleet w${n} #${k++}`;
+          own.push(((await rpc.call('issue.create', { title })) as { id: string }).id);
+          written.push(title);
+        } else if (op < 0.7) await rpc.call('issue.update', { id: own[Math.floor(rand() * own.length)]!, priority: Math.floor(rand() * 5) });
+        else if (op < 0.9) await rpc.call('issue.update', { id: shared[Math.floor(rand() * shared.length)]!, title: `shared by w${n} #${k++}` });
+        else await rpc.call('comment.add', { id: shared[Math.floor(rand() * shared.length)]!, text: `note w${n}` });
+        writes++;
+      }
+    }));
+    log(`fleet ${o.workspaces} (${o.mode}, daemons): burst ...`);
+    const before = await healthQueue(sup.http_port);
+    const burstFrom = Date.now();
+    await Promise.all(fleet.map(async ({ rpc }, n) => {
+      const title = `fleet burst w${n}`;
+      await rpc.call('issue.create', { title });
+      written.push(title);
+    }));
+    const lastWrite = Date.now();
+    // Convergence: every replica's main is the central's main, and the queue holds nothing.
+    let maxDepth = 0;
+    let convergedAt: number | null = null;
+    let mergedAfter: number | null = null;
+    while (Date.now() - lastWrite < 600_000) {
+      const q = await healthQueue(sup.http_port);
+      if (q) maxDepth = Math.max(maxDepth, q.depth);
+      if (q && before && mergedAfter === null && q.merged_total - before.merged_total >= o.workspaces && q.depth === 0) mergedAfter = Date.now();
+      const centralMain = await mainOf(centralDb);
+      const heads = await Promise.all(fleet.map((w) => mainOf(w.replica.db)));
+      if ((q === null || q.depth === 0) && heads.every((h) => h === centralMain) && (await everyoneHasTitles(fleet, written))) {
+        convergedAt = Date.now();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const after = await healthQueue(sup.http_port);
+    let lost = 0;
+    for (const w of fleet) {
+      const titles = new Set((await rows<{ title: string }>(w.replica.db, "SELECT title FROM issues WHERE title LIKE 'fleet %'")).map((r) => r.title));
+      lost += written.filter((t) => !titles.has(t)).length;
+    }
+    const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
+    const fleetRss = status.reduce((sum, s) => sum + proc(s.pid).rss + proc(s.server_pid).rss, 0);
+    const cycles = fleet.flatMap((w) => cyclesOf(w.paths));
+    const steady = cycles.filter((c) => c.at >= steadyFrom && c.at < burstFrom && c.writes > 0 && c.code === null);
+    const burst = cycles.filter((c) => c.at >= burstFrom && c.writes > 0);
+    const failures: Record<string, number> = {};
+    for (const c of cycles) if (c.at >= steadyFrom && c.code) failures[c.code] = (failures[c.code] ?? 0) + 1;
+    const burstMs = (mergedAfter ?? convergedAt ?? Date.now()) - burstFrom;
+    return {
+      workspaces: o.workspaces,
+      mode: o.mode,
+      driver: 'daemon',
+      steady_seconds: seconds,
+      write_interval_ms: interval,
+      syncs: cycles.filter((c) => c.at >= steadyFrom && c.at < burstFrom && c.writes > 0).length,
+      writes,
+      failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
+      failures,
+      steady_cycle: summarize(steady.map((c) => c.duration_ms)),
+      burst_cycle: summarize(burst.filter((c) => c.code === null).map((c) => c.duration_ms)),
+      burst_failed: burst.filter((c) => c.code !== null).length,
+      convergence_ms: convergedAt === null ? Number.NaN : convergedAt - lastWrite,
+      merges_per_second: before && after ? (after.merged_total - before.merged_total) / (burstMs / 1000) : null,
+      max_queue_depth: o.mode === 'queue' ? maxDepth : null,
+      central_cpu_seconds: cpu1 - cpu0,
+      central_rss_mb: proc(sup.pid).rss + proc(sup.dolt_pid).rss,
+      fleet_rss_mb: fleetRss,
+      lost_writes: lost,
+    };
+  } finally {
+    await Promise.all(fleet.map((w) => w.rpc.call('daemon.stop').catch(() => undefined)));
+    for (const w of fleet) w.rpc.close();
+    // A daemon stops its workspace server once its final sync is done.
+    const end = Date.now() + 60_000;
+    for (const w of fleet) {
+      while (Date.now() < end && (await RpcClient.connect(w.paths.daemonSocket, { timeoutMs: 500 }).then((c) => { c.close(); return true; }, () => false))) await new Promise((r) => setTimeout(r, 200));
+      await w.replica.close().catch(() => undefined);
+      await w.replica.server.stop().catch(() => undefined);
+    }
+    await centralDb.destroy().catch(() => undefined);
+    await central.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function everyoneHas(fleet: readonly Ws[], ids: readonly string[]): Promise<boolean> {
+  for (const w of fleet) {
+    const n = Number((await rows<{ n: number }>(w.replica.db, `SELECT COUNT(*) AS n FROM issues WHERE id IN (${ids.map(() => '?').join(',')})`, [...ids]))[0]?.n);
+    if (n !== ids.length) return false;
+  }
+  return true;
+}
+
+async function everyoneHasTitles(fleet: readonly Ws[], titles: readonly string[]): Promise<boolean> {
+  for (const w of fleet) {
+    const n = Number((await rows<{ n: number }>(w.replica.db, "SELECT COUNT(*) AS n FROM issues WHERE title LIKE 'fleet %'"))[0]?.n);
+    if (n < titles.length) return false;
+  }
+  return true;
+}
