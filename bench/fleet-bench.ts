@@ -51,6 +51,8 @@ export interface FleetResult {
   failed_syncs: number;
   failures: Record<string, number>;
   steady_cycle: Summary;
+  /** Daemon driver: the median of each phase of the steady cycles (commit, fetch, merge, push, wait). */
+  steady_phases_p50?: Record<string, number>;
   burst_cycle: Summary;
   burst_failed: number;
   /** From the last write until every replica and the central hold the same main. */
@@ -201,6 +203,7 @@ export function reportFleet(r: FleetResult): string {
     `fleet of ${r.workspaces} workspaces, ${r.mode} mode, ${r.driver === 'daemon' ? 'a daemon each' : 'syncs in one process'} (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
     `  writes: ${r.writes} steady + ${r.workspaces} burst; syncs that carried writes: ${r.syncs} steady; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
     `  steady cycle:  ${fmt(r.steady_cycle)}`,
+    ...(r.steady_phases_p50 ? [`  steady phases p50 (ms): ${Object.entries(r.steady_phases_p50).map(([k, v]) => `${k.replace(/_ms$/, '')} ${Math.round(v)}`).join(', ')}`] : []),
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
     `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
     `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,

@@ -38,6 +38,7 @@ interface CycleLine {
   readonly duration_ms: number;
   readonly writes: number;
   readonly code: string | null;
+  readonly phases: Readonly<Record<string, number>> | null;
 }
 
 /** The daemon's sync cycles, from its log (one JSON line per cycle that did something or failed). */
@@ -48,9 +49,9 @@ function cyclesOf(paths: WorkspacePaths): CycleLine[] {
   for (const line of text.split('\n')) {
     if (!line.includes('"msg":"sync')) continue;
     try {
-      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string } };
+      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string }; phases?: Record<string, number> };
       if (j.msg !== 'sync' && j.msg !== 'sync failed') continue;
-      out.push({ at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null });
+      out.push({ at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null, phases: j.phases ?? null });
     } catch { /* a line cut by rotation */ }
   }
   return out;
@@ -165,6 +166,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
       failures,
       steady_cycle: summarize(steady.map((c) => c.duration_ms)),
+      steady_phases_p50: phaseMedians(steady),
       burst_cycle: summarize(burst.filter((c) => c.code === null).map((c) => c.duration_ms)),
       burst_failed: burst.filter((c) => c.code !== null).length,
       convergence_ms: convergedAt === null ? Number.NaN : convergedAt - lastWrite,
@@ -189,6 +191,13 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     await central.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The median of each phase over the cycles that logged them. */
+function phaseMedians(cycles: readonly CycleLine[]): Record<string, number> {
+  const by: Record<string, number[]> = {};
+  for (const c of cycles) for (const [k, v] of Object.entries(c.phases ?? {})) (by[k] ??= []).push(v);
+  return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, summarize(v).p50]));
 }
 
 async function everyoneHas(fleet: readonly Ws[], ids: readonly string[]): Promise<boolean> {

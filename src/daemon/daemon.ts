@@ -138,6 +138,8 @@ export class Daemon {
     const fields = {
       reason: r.reason, writes: r.writes, duration_ms: r.duration_ms,
       ...(res ? { pulled: res.pulled, pushed: res.pushed, conflicts_resolved: res.conflicts_resolved, retries: res.retries, noop: res.noop } : {}),
+      // Where the cycle's time went (commit, fetch, merge, push, wait for the central's queue).
+      ...(res && 'phases' in res ? { phases: res.phases, fetches: res.fetches } : {}),
       ...(r.error ? { error: r.error } : {}),
       ...(lost.length > 0 ? { lost_claims: lost } : {}),
     };

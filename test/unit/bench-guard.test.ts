@@ -64,7 +64,7 @@ describe('the fleet plot', () => {
   it('draws both modes in both panels, and leaves out a run that did not converge', () => {
     const z = summarize([100]);
     const r = (workspaces: number, mode: 'queue' | 'direct', convergence: number): FleetResult => ({
-      workspaces, mode, steady_seconds: 1, write_interval_ms: 1000, syncs: 1, failed_syncs: 0, failures: {}, steady_cycle: z, burst_cycle: summarize([workspaces * 10]), burst_failed: 0,
+      workspaces, mode, driver: 'daemon', steady_seconds: 1, writes: 1, write_interval_ms: 1000, syncs: 1, failed_syncs: 0, failures: {}, steady_cycle: z, burst_cycle: summarize([workspaces * 10]), burst_failed: 0,
       convergence_ms: convergence, merges_per_second: null, max_queue_depth: null, central_cpu_seconds: 0, central_rss_mb: 0, fleet_rss_mb: 0, lost_writes: 0,
     });
     const svg = fleetSvg([r(10, 'queue', 1000), r(25, 'queue', 2000), r(10, 'direct', 1500), r(25, 'direct', Number.NaN)]);
