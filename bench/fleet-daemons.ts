@@ -30,7 +30,18 @@ import type { FleetOptions, FleetResult } from './fleet-bench.js';
 interface Ws {
   readonly paths: WorkspacePaths;
   readonly replica: Replica;
-  readonly rpc: RpcClient;
+  /** One request to the workspace's daemon on a connection of its own, as an agent's CLI sends it (the
+   *  daemon closes idle connections, so none is kept). */
+  readonly rpc: { call(method: string, params?: Record<string, unknown>): Promise<unknown> };
+}
+
+function daemonAt(paths: WorkspacePaths): Ws['rpc'] {
+  return {
+    call: async (method, params = {}) => {
+      const c = await RpcClient.connect(paths.daemonSocket, { timeoutMs: 10_000 });
+      try { return await c.call(method, params); } finally { c.close(); }
+    },
+  };
 }
 
 interface CycleLine {
@@ -86,7 +97,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       if (o.mode === 'direct') setSetting(p, 'sync.mode', 'direct');
       // Started by the CLI, as a user would: this benchmark is a build of its own (dist-bench), the daemon is grava's.
       await run(process.execPath, [BIN, 'daemon', 'start'], { cwd: w.root, env: process.env });
-      fleet.push({ paths: p, replica: await openReplica(p), rpc: await RpcClient.connect(p.daemonSocket) });
+      fleet.push({ paths: p, replica: await openReplica(p), rpc: daemonAt(p) });
     }
     const rand = prng(17);
     const shared: string[] = [];
@@ -179,7 +190,6 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     };
   } finally {
     await Promise.all(fleet.map((w) => w.rpc.call('daemon.stop').catch(() => undefined)));
-    for (const w of fleet) w.rpc.close();
     // A daemon stops its workspace server once its final sync is done.
     const end = Date.now() + 60_000;
     for (const w of fleet) {
