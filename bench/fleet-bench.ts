@@ -50,6 +50,8 @@ export interface FleetResult {
   writes: number;
   failed_syncs: number;
   failures: Record<string, number>;
+  /** Daemon driver: the first message of each failure code, from the daemons' logs. */
+  failure_examples?: Record<string, string>;
   steady_cycle: Summary;
   /** Daemon driver: the median of each phase of the steady cycles (commit, fetch, merge, push, wait). */
   steady_phases_p50?: Record<string, number>;
@@ -202,6 +204,7 @@ export function reportFleet(r: FleetResult): string {
   return [
     `fleet of ${r.workspaces} workspaces, ${r.mode} mode, ${r.driver === 'daemon' ? 'a daemon each' : 'syncs in one process'} (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
     `  writes: ${r.writes} steady + ${r.workspaces} burst; syncs that carried writes: ${r.syncs} steady; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
+    ...Object.entries(r.failure_examples ?? {}).map(([code, m]) => `    e.g. ${code}: ${m}`),
     `  steady cycle:  ${fmt(r.steady_cycle)}`,
     ...(r.steady_phases_p50 ? [`  steady phases p50 (ms): ${Object.entries(r.steady_phases_p50).map(([k, v]) => `${k.replace(/_ms$/, '')} ${Math.round(v)}`).join(', ')}`] : []),
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
@@ -225,11 +228,22 @@ async function main(): Promise<number> {
     return 2;
   }
   const results: FleetResult[] = [];
+  let failed = false;
   for (const n of sizes) {
     for (const mode of modes) {
-      const r = await benchFleet({ workspaces: n, mode, driver, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
+      let r: FleetResult;
+      try {
+        r = await benchFleet({ workspaces: n, mode, driver, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
+      } catch (e) {
+        // One size that fails does not lose the others: said here, and the exit code is 1.
+        process.stderr.write(`fleet ${n} (${mode}) failed: ${String(e)}\n`);
+        failed = true;
+        continue;
+      }
       results.push(r);
       if (!process.argv.includes('--json')) process.stdout.write(`${reportFleet(r)}\n\n`);
+      // Written after every run, so a later run that fails keeps the earlier figures.
+      if (arg('--out')) writeFileSync(arg('--out')!, `${JSON.stringify(results, null, 2)}\n`);
     }
   }
   const out = arg('--out');
@@ -237,7 +251,7 @@ async function main(): Promise<number> {
   const svg = arg('--svg');
   if (svg) writeFileSync(svg, fleetSvg(results));
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  return results.some((r) => r.lost_writes > 0) ? 1 : 0;
+  return failed || results.some((r) => r.lost_writes > 0) ? 1 : 0;
 }
 
 if (process.argv[1]?.endsWith('fleet-bench.js')) {

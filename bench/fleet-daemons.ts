@@ -49,6 +49,7 @@ interface CycleLine {
   readonly duration_ms: number;
   readonly writes: number;
   readonly code: string | null;
+  readonly message: string | null;
   readonly phases: Readonly<Record<string, number>> | null;
 }
 
@@ -60,9 +61,9 @@ function cyclesOf(paths: WorkspacePaths): CycleLine[] {
   for (const line of text.split('\n')) {
     if (!line.includes('"msg":"sync')) continue;
     try {
-      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string }; phases?: Record<string, number> };
+      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string; message?: string }; phases?: Record<string, number> };
       if (j.msg !== 'sync' && j.msg !== 'sync failed') continue;
-      out.push({ at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null, phases: j.phases ?? null });
+      out.push({ at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null, message: j.error?.message ?? null, phases: j.phases ?? null });
     } catch { /* a line cut by rotation */ }
   }
   return out;
@@ -71,7 +72,9 @@ function cyclesOf(paths: WorkspacePaths): CycleLine[] {
 const run = promisify(execFile);
 const BIN = new URL('../../bin/grava.js', import.meta.url).pathname;
 
-const mainOf = async (db: Db): Promise<string> => (await rows<{ h: string }>(db, "SELECT HASHOF('main') AS h"))[0]?.h ?? '';
+// A daemon may restart its workspace server (a fetch or push past GRAVA_REMOTE_TIMEOUT_MS): a read that fails
+// meanwhile counts as not converged yet.
+const mainOf = async (db: Db): Promise<string> => (await rows<{ h: string }>(db, "SELECT HASHOF('main') AS h").catch(() => []))[0]?.h ?? '?';
 
 export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
   const log = o.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -145,7 +148,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       if (q && before && mergedAfter === null && q.merged_total - before.merged_total >= o.workspaces && q.depth === 0) mergedAfter = Date.now();
       const centralMain = await mainOf(centralDb);
       const heads = await Promise.all(fleet.map((w) => mainOf(w.replica.db)));
-      if ((q === null || q.depth === 0) && heads.every((h) => h === centralMain) && (await everyoneHasTitles(fleet, written))) {
+      if ((q === null || q.depth === 0) && centralMain !== '?' && heads.every((h) => h === centralMain) && (await everyoneHasTitles(fleet, written))) {
         convergedAt = Date.now();
         break;
       }
@@ -154,7 +157,8 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     const after = await healthQueue(sup.http_port);
     let lost = 0;
     for (const w of fleet) {
-      const titles = new Set((await rows<{ title: string }>(w.replica.db, "SELECT title FROM issues WHERE title LIKE 'fleet %'")).map((r) => r.title));
+      const read = (): Promise<{ title: string }[]> => rows<{ title: string }>(w.replica.db, "SELECT title FROM issues WHERE title LIKE 'fleet %'");
+      const titles = new Set((await read().catch(async () => { await new Promise((r) => setTimeout(r, 5_000)); return read(); })).map((r) => r.title));
       lost += written.filter((t) => !titles.has(t)).length;
     }
     const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
@@ -164,7 +168,12 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     const steady = cycles.filter((c) => c.at >= steadyFrom && c.at < burstFrom && c.writes > 0 && c.code === null);
     const burst = cycles.filter((c) => c.at >= burstFrom && c.writes > 0);
     const failures: Record<string, number> = {};
-    for (const c of cycles) if (c.at >= steadyFrom && c.code) failures[c.code] = (failures[c.code] ?? 0) + 1;
+    const failureMessages: Record<string, string> = {};
+    for (const c of cycles) {
+      if (c.at < steadyFrom || !c.code) continue;
+      failures[c.code] = (failures[c.code] ?? 0) + 1;
+      failureMessages[c.code] ??= (c.message ?? '').slice(0, 300);
+    }
     const burstMs = (mergedAfter ?? convergedAt ?? Date.now()) - burstFrom;
     return {
       workspaces: o.workspaces,
@@ -176,6 +185,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       writes,
       failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
       failures,
+      failure_examples: failureMessages,
       steady_cycle: summarize(steady.map((c) => c.duration_ms)),
       steady_phases_p50: phaseMedians(steady),
       burst_cycle: summarize(burst.filter((c) => c.code === null).map((c) => c.duration_ms)),
@@ -212,7 +222,7 @@ function phaseMedians(cycles: readonly CycleLine[]): Record<string, number> {
 
 async function everyoneHas(fleet: readonly Ws[], ids: readonly string[]): Promise<boolean> {
   for (const w of fleet) {
-    const n = Number((await rows<{ n: number }>(w.replica.db, `SELECT COUNT(*) AS n FROM issues WHERE id IN (${ids.map(() => '?').join(',')})`, [...ids]))[0]?.n);
+    const n = Number((await rows<{ n: number }>(w.replica.db, `SELECT COUNT(*) AS n FROM issues WHERE id IN (${ids.map(() => '?').join(',')})`, [...ids]).catch(() => []))[0]?.n ?? 0);
     if (n !== ids.length) return false;
   }
   return true;
@@ -220,7 +230,7 @@ async function everyoneHas(fleet: readonly Ws[], ids: readonly string[]): Promis
 
 async function everyoneHasTitles(fleet: readonly Ws[], titles: readonly string[]): Promise<boolean> {
   for (const w of fleet) {
-    const n = Number((await rows<{ n: number }>(w.replica.db, "SELECT COUNT(*) AS n FROM issues WHERE title LIKE 'fleet %'"))[0]?.n);
+    const n = Number((await rows<{ n: number }>(w.replica.db, "SELECT COUNT(*) AS n FROM issues WHERE title LIKE 'fleet %'").catch(() => []))[0]?.n ?? 0);
     if (n < titles.length) return false;
   }
   return true;
