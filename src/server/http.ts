@@ -26,6 +26,8 @@ export interface HttpHandlers {
   readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
   /** main's head as the merge queue knows it, from memory (undefined until the queue has looked). */
   readonly mainHead?: () => string | undefined;
+  /** A workspace branch's newest head as the merge queue has seen it (undefined when it has not). */
+  readonly branchHead?: (branch: string) => string | undefined;
   /** Failed sign-ins allowed per address and user within a minute (default 10). */
   readonly maxAuthFailures?: number;
   /** Waits held open at once, all users together (default 1024); past it a wait is answered 429 at once. */
@@ -53,6 +55,8 @@ const WaitBody = z.strictObject({
   head: z.string().regex(/^[0-9a-v]{32}$/),
   timeout_ms: z.number().int().min(0).max(60_000).optional(),
 });
+
+const MainQuery = z.strictObject({ branch: z.string().regex(/^ws\/[A-Za-z0-9._-]{1,80}$/).optional() });
 
 const fail = (code: string, message: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ code, message, ...extra });
 
@@ -113,9 +117,12 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
     app.get('/v1/main', async (req, reply) => {
       const caller = await callerOf(req);
       if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
+      const query = MainQuery.safeParse(req.query);
+      if (!query.success) return reply.code(400).send(fail('GRAVA_E_INVALID', 'invalid query: branch must be ws/<name>'));
       const main = mainHead();
       if (main === undefined) return reply.code(503).send(fail('GRAVA_E_NOT_RUNNING', "the central's merge queue has not looked at main yet"));
-      return reply.send({ main });
+      const { branch } = query.data;
+      return reply.send(branch === undefined ? { main } : { main, branch_head: h.branchHead?.(branch) ?? null });
     });
   }
   if (authenticate && claim) {

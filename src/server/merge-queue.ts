@@ -460,6 +460,11 @@ export class MergeQueue {
     return this.lastMain;
   }
 
+  /** The newest head of a workspace branch the queue has seen (at most one poll old), or undefined. */
+  branchHead(branch: string): string | undefined {
+    return this.waiting.get(branch)?.hash ?? this.done.get(branch);
+  }
+
   /** Ends a pause now, such as the backoff after Dolt went away (the supervisor calls it once Dolt is back). */
   resume(): void {
     this.poke();

@@ -166,6 +166,7 @@ export class Supervisor {
         claim: (job) => this.queue.claim(job),
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
         mainHead: () => this.queue.mainHead(),
+        branchHead: (branch) => this.queue.branchHead(branch),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });

@@ -66,6 +66,9 @@ export interface SyncResult {
   /** Fetches from the remote this cycle. Queue mode skips the fetch before its push when the central says
    *  main has not moved since this workspace last fetched it (GET /v1/main): an idle sync then fetches nothing. */
   readonly fetches: number;
+  /** Queue mode: ws/<actor> was pushed with --force, because the central's copy was already in the pushed head
+   *  (Dolt's fast-forward check, half a push's round trips, skipped). False for a new branch or an unknown copy. */
+  readonly push_forced: boolean;
 }
 
 export interface SyncOptions {
@@ -287,6 +290,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let retries = 0;
   let mergedAt: string | null = null;
   let waitedBy: 'call' | 'poll' | null = null;
+  let pushForced = false;
   const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
   // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
   let fetches = 0;
@@ -297,11 +301,15 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
   /** Queue mode: the central's main is the one this replica last fetched (asked of the central's memory, one
    *  HTTP round trip instead of a Dolt fetch). False whenever it cannot tell. */
+  // The central's own copy of ws/<actor> as its queue last saw it (from the same call).
+  let centralBranchHead: string | null = null;
   const mainUnmoved = async (): Promise<boolean> => {
+    centralBranchHead = null;
     if (mode !== 'queue') return false;
     const central = await reachableCentralApi(replica.config);
-    const main = central ? await callMainHead(central.api, central.creds) : undefined;
-    return main !== undefined && main === (await heads(db)).remote;
+    const seen = central ? await callMainHead(central.api, central.creds, branch) : undefined;
+    centralBranchHead = seen?.branchHead ?? null;
+    return seen !== undefined && seen.main === (await heads(db)).remote;
   };
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
@@ -319,6 +327,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const attempt = async (): Promise<number> => {
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
+    centralBranchHead = null;
     if (adoptBranch || !(await timed('fetch_ms', mainUnmoved))) await fetchMain();
     if (adoptBranch) await adoptOwnBranch();
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
@@ -332,7 +341,13 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     }
     // Queue mode: push this workspace's own branch (a fast-forward of its own history: it never races
     // another workspace), then wait until the central's main holds it, and take main in.
-    await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`)));
+    // With --force when the central's copy of the branch is already in this head (this workspace pushed it):
+    // the push then skips Dolt's fast-forward check, about half its round trips. Otherwise (a new branch,
+    // an unknown head, a re-cloned workspace) a plain push, whose rejection adopts the central's copy.
+    const known = centralBranchHead;
+    const force = known !== null && (await isAncestor(db, known, after.local).catch(() => false));
+    pushForced = force;
+    await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force })));
     waitedBy = await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));
     mergedAt = new Date(now()).toISOString();
     lastHead = (await mergeIncoming(replica, tally, seenRemote, timed, now)).local;
@@ -404,6 +419,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       merged_at: mergedAt,
       waited_by: waitedBy,
       fetches,
+      push_forced: pushForced,
     };
   }
 }

@@ -186,6 +186,33 @@ describe("the central's history moved by hand", () => {
     expect(await titles(a)).toEqual(['first', 'made after the attack', 'merged beside the stranger', 'second', 'third']);
   });
 
+  it("a workspace's branch on the central is never overwritten: a commit someone else put there stays in it; once the central's copy is in its head, it pushes with --force", async () => {
+    // Someone else (a re-cloned workspace under the same actor, here a plain dolt client) moved ws/ws-a on.
+    const raw = await rawClone('branch-writer');
+    await dolt(raw, ['commit', '--allow-empty', '-m', 'not from ws-a']);
+    const foreign = (await dolt(raw, ['sql', '-r', 'csv', '-q', "SELECT hash FROM dolt_branches WHERE name = 'main'"])).trim().split('\n')[1]!;
+    await dolt(raw, ['push', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main:ws/ws-a']);
+    await new Promise((r) => setTimeout(r, 300)); // one poll of the queue
+    await ok(a, ['create', 'pushed over a branch it did not hold']);
+    // Either the queue merged that commit into main first (then the workspace holds it and may force), or the
+    // plain push is rejected and the workspace adopts it: either way it stays in the branch.
+    const r = (await ok(a, ['sync', '--json'], central.env)).json as { merged_at: string | null };
+    expect(r.merged_at).not.toBeNull();
+    const branchHead = async (): Promise<string> => {
+      const dir = await rawClone(`peek-branch-${Date.now()}`);
+      return (await dolt(dir, ['sql', '-r', 'csv', '-q', "SELECT hash FROM dolt_remote_branches WHERE name = 'remotes/origin/ws/ws-a'"])).trim().split('\n')[1] ?? '';
+    };
+    const after = await branchHead();
+    const peek = await rawClone(`peek-anc-${Date.now()}`);
+    const base = (await dolt(peek, ['sql', '-r', 'csv', '-q', `SELECT DOLT_MERGE_BASE('${foreign}', '${after}') AS b`])).trim().split('\n')[1];
+    expect(base).toBe(foreign);
+    // Its next push finds its own copy there and skips Dolt's fast-forward check.
+    await ok(a, ['create', 'pushed with --force']);
+    const next = (await ok(a, ['sync', '--json'], central.env)).json as { push_forced: boolean; merged_at: string | null };
+    expect(next.push_forced).toBe(true);
+    expect(next.merged_at).not.toBeNull();
+  });
+
   it('the attack on a remote no central watches (a shared directory) is refused by a healthy workspace, which keeps every issue and pushes nothing', async () => {
     const shared = join(root, 'shared-remote');
     mkdirSync(shared);

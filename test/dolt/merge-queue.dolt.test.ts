@@ -191,6 +191,14 @@ describe('the merge queue', () => {
     expect(pushed.pushed).toBeGreaterThan(0);
     expect(pushed.merged_at).not.toBeNull();
     expect(pushed.fetches).toBe(1);
+    // Its first push made ws/<actor> on the central (a plain push); the next one finds its own copy there and
+    // pushes with --force, which skips Dolt's fast-forward check.
+    expect(pushed.push_forced).toBe(false);
+    await x.issues.create({ title: 'pushed with --force' });
+    const again = await syncOnce(x);
+    expect(again.push_forced).toBe(true);
+    expect(again.merged_at).not.toBeNull();
+    expect(await isAncestorOnCentral(again.head)).toBe(true);
   });
 
   it('a merged branch nobody pushes to is deleted after the TTL; its workspace, back after a long absence, pushes and is merged again', async () => {

@@ -77,9 +77,14 @@ export async function fetchRemote(db: Db, user: string | undefined, remote = 'or
   }
 }
 
-export async function pushRemote(db: Db, user: string | undefined, remote = 'origin', branch = 'main'): Promise<void> {
+/**
+ * Pushes `branch` (a ref or `local:remote` spec). `force` skips Dolt's fast-forward check on the remote, which
+ * reads the remote's commit graph and every table chunk by chunk (about half the round trips of a push):
+ * only for a branch whose remote copy the caller knows to be an ancestor of what it pushes.
+ */
+export async function pushRemote(db: Db, user: string | undefined, remote = 'origin', branch = 'main', opts: { force?: boolean } = {}): Promise<void> {
   try {
-    const args = [...userArgs(user), remote, branch];
+    const args = [...(opts.force ? ['--force'] : []), ...userArgs(user), remote, branch];
     const r = await rows<{ status: number; message?: string }>(db, `CALL DOLT_PUSH(${args.map(() => '?').join(', ')})`, args);
     if (r[0] && Number(r[0].status) !== 0) throw new Error(r[0].message ?? 'push failed');
   } catch (e) {
