@@ -15,6 +15,7 @@ import { METRICS_CONTENT_TYPE } from './metrics.js';
 import type { ClaimAnswer, ClaimJob, WaitAnswer } from './merge-queue.js';
 import type { ReadinessReport } from './readiness.js';
 import { AuthLimiter } from './auth-limiter.js';
+import { validUserName } from '../storage/versioning/central-admin.js';
 
 export interface HttpHandlers {
   health(): Record<string, unknown>;
@@ -26,8 +27,8 @@ export interface HttpHandlers {
   readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
   /** main's head as the merge queue knows it, from memory (undefined until the queue has looked). */
   readonly mainHead?: () => string | undefined;
-  /** A workspace branch's newest head as the merge queue has seen it (undefined when it has not). */
-  readonly branchHead?: (branch: string) => string | undefined;
+  /** A workspace branch's head as the central's Dolt holds it now (null when there is no such branch). */
+  readonly branchHead?: (branch: string) => Promise<string | null>;
   /** Failed sign-ins allowed per address and user within a minute (default 10). */
   readonly maxAuthFailures?: number;
   /** Waits held open at once, all users together (default 1024); past it a wait is answered 429 at once. */
@@ -77,7 +78,8 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
    *  failed attempts; or undefined (no or wrong credentials). */
   const callerOf = async (req: FastifyRequest): Promise<{ user: string } | { retryMs: number } | undefined> => {
     const creds = basicCredentials(req.headers.authorization);
-    if (!creds || !authenticate) return undefined;
+    // A name no sync user can have is refused before it costs a check or an entry in the limiter.
+    if (!creds || !authenticate || !validUserName(creds.user)) return undefined;
     const retryMs = limiter.blockedFor(req.ip, creds.user);
     if (retryMs > 0) return { retryMs };
     if (await authenticate(creds.user, creds.password)) {
@@ -122,7 +124,7 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       const main = mainHead();
       if (main === undefined) return reply.code(503).send(fail('GRAVA_E_NOT_RUNNING', "the central's merge queue has not looked at main yet"));
       const { branch } = query.data;
-      return reply.send(branch === undefined ? { main } : { main, branch_head: h.branchHead?.(branch) ?? null });
+      return reply.send(branch === undefined || !h.branchHead ? { main } : { main, branch_head: await h.branchHead(branch) });
     });
   }
   if (authenticate && claim) {

@@ -373,7 +373,11 @@ export class MergeQueue {
     }
     if (record.status === 'corrupt') this.o.log.warn(`the record of main (${MAIN_RECORD_FILE}) ${record.reason}; the guard of main starts from main as it is`, { main });
     if (record.status === 'ok' && record.head !== main) {
-      this.o.log.warn('main is not at the head the queue recorded, and that head is not in this database (restored from an older backup?); the guard starts from main as it is, and workspaces push back what it lacks', { main, recorded: record.head, recorded_at: record.at });
+      // Either the data was put back by hand from an older copy (workspaces then push back what it lacks), or
+      // main was force-moved while the supervisor was down and Dolt's garbage collection dropped the old
+      // commits: an operator must tell which.
+      this.lastError = `main is not at the head the queue recorded (${record.head}), and that head is not in this database`;
+      this.o.log.error('main is not at the head the queue recorded, and that head is not in this database: restored by hand from an older copy, or force-moved while the supervisor was down and collected since; the guard starts from main as it is (see docs/OPERATIONS.md, "History rewritten on the central")', { main, recorded: record.head, recorded_at: record.at });
     }
     this.setLastMain(main);
     return false;
@@ -458,11 +462,6 @@ export class MergeQueue {
   /** main's head as the queue last wrote or checked it (at most one poll old); undefined before its first look. */
   mainHead(): string | undefined {
     return this.lastMain;
-  }
-
-  /** The newest head of a workspace branch the queue has seen (at most one poll old), or undefined. */
-  branchHead(branch: string): string | undefined {
-    return this.waiting.get(branch)?.hash ?? this.done.get(branch);
   }
 
   /** Ends a pause now, such as the backoff after Dolt went away (the supervisor calls it once Dolt is back). */

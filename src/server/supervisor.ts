@@ -24,6 +24,7 @@ import { buildHttpApp } from './http.js';
 import type { Log } from './log.js';
 import { centralMetricFamilies, renderMetrics } from './metrics.js';
 import { MergeQueue } from './merge-queue.js';
+import { branchHeadNow } from '../storage/versioning/queue-merge.js';
 import type { CentralPaths } from './paths.js';
 import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.js';
 import { readSettings, rootPassword, writeSettings } from './settings.js';
@@ -166,7 +167,7 @@ export class Supervisor {
         claim: (job) => this.queue.claim(job),
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
         mainHead: () => this.queue.mainHead(),
-        branchHead: (branch) => this.queue.branchHead(branch),
+        branchHead: (branch) => branchHeadNow(this.authDb(), this.o.settings.database, branch),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });

@@ -11,7 +11,7 @@ import type { Repair } from '../storage/versioning/invariant-repair.js';
 import { theirStamps, type RowDecision } from '../merge/decide.js';
 import { dropGitRemoteCache, fetchRemote, pushRemote, withPushLock } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
-import { commitsAhead, heads, isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
+import { commitsAhead, heads, isAncestor, issuesRemovedBy, remoteBranchHead } from '../storage/versioning/sync-state.js';
 import { stampsBetween } from '../storage/versioning/conflict-rows.js';
 import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
@@ -341,11 +341,12 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     }
     // Queue mode: push this workspace's own branch (a fast-forward of its own history: it never races
     // another workspace), then wait until the central's main holds it, and take main in.
-    // With --force when the central's copy of the branch is already in this head (this workspace pushed it):
-    // the push then skips Dolt's fast-forward check, about half its round trips. Otherwise (a new branch,
-    // an unknown head, a re-cloned workspace) a plain push, whose rejection adopts the central's copy.
+    // With --force only when the central's copy of the branch (read from its Dolt by the main call) is the very
+    // commit this replica last pushed there (its remote-tracking ref): then it is in this head, and the push
+    // skips Dolt's fast-forward check, about 40 % of its round trips. Otherwise (a new branch, a copy someone
+    // else moved, a re-cloned workspace) a plain push, whose rejection adopts the central's copy.
     const known = centralBranchHead;
-    const force = known !== null && (await isAncestor(db, known, after.local).catch(() => false));
+    const force = known !== null && known === (await remoteBranchHead(db, branch)) && (await isAncestor(db, known, after.local).catch(() => false));
     pushForced = force;
     await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force })));
     waitedBy = await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));

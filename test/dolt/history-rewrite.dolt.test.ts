@@ -186,7 +186,7 @@ describe("the central's history moved by hand", () => {
     expect(await titles(a)).toEqual(['first', 'made after the attack', 'merged beside the stranger', 'second', 'third']);
   });
 
-  it("a workspace's branch on the central is never overwritten: a commit someone else put there stays in it; once the central's copy is in its head, it pushes with --force", async () => {
+  it("a workspace's branch on the central is never overwritten: a commit someone else put there is pushed over without --force and stays in it; once the central's copy is what it last pushed, it pushes with --force", async () => {
     // Someone else (a re-cloned workspace under the same actor, here a plain dolt client) moved ws/ws-a on.
     const raw = await rawClone('branch-writer');
     await dolt(raw, ['commit', '--allow-empty', '-m', 'not from ws-a']);
@@ -194,9 +194,11 @@ describe("the central's history moved by hand", () => {
     await dolt(raw, ['push', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main:ws/ws-a']);
     await new Promise((r) => setTimeout(r, 300)); // one poll of the queue
     await ok(a, ['create', 'pushed over a branch it did not hold']);
-    // Either the queue merged that commit into main first (then the workspace holds it and may force), or the
-    // plain push is rejected and the workspace adopts it: either way it stays in the branch.
-    const r = (await ok(a, ['sync', '--json'], central.env)).json as { merged_at: string | null };
+    // The central's copy is not what this workspace last pushed there: a plain push (a fast-forward if the
+    // queue merged that commit into main first and the workspace took it in; else rejected, and the central's
+    // copy adopted). Either way the commit stays in the branch.
+    const r = (await ok(a, ['sync', '--json'], central.env)).json as { merged_at: string | null; push_forced: boolean };
+    expect(r.push_forced).toBe(false);
     expect(r.merged_at).not.toBeNull();
     const branchHead = async (): Promise<string> => {
       const dir = await rawClone(`peek-branch-${Date.now()}`);

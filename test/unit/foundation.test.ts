@@ -129,6 +129,7 @@ describe('contention errors (texts from Dolt 1.86 and its source)', () => {
     expect(isLocalContention({ errno: 1105, sqlMessage: 'optimistic lock failed on database Root update' })).toBe(true);
     expect(isLocalContention(new Error('serialization failure: this transaction conflicts with a committed transaction from another client, try restarting transaction'))).toBe(true);
     expect(isLocalContention(new Error('write failed', { cause: { errno: 1105, sqlMessage: 'optimistic lock failed on database Root update' } }))).toBe(true);
+    expect(isLocalContention(new Error("merging origin/main failed: CALL DOLT_MERGE('--no-commit', 'origin/main') - error: local changes would be stomped by merge:"))).toBe(true);
     expect(isLocalContention({ errno: 1105, sqlMessage: 'table not found: issues' })).toBe(false);
     expect(isLocalContention(new Error('duplicate primary key'))).toBe(false);
   });

@@ -29,6 +29,9 @@ const LOCAL_RACE = [
   /conflicts with a committed transaction from another client/i, // dsess.ErrRetryTransaction
   /optimistic lock failed/i, // errno 1105, datas.ErrOptimisticLockFailed once Dolt's own retries ran out
   /root moved|tables changed/i, // the storage layer's optimistic lock, should it surface
+  // A write from another session landed between the merge transaction's commit of pending writes and its
+  // DOLT_MERGE (seen in bench:fleet with 25 daemons); the next attempt commits it first.
+  /local changes would be stomped by merge/i,
 ];
 
 function texts(e: unknown): string[] {

@@ -39,6 +39,12 @@ export async function workspaceHeads(db: Db): Promise<BranchHead[]> {
   return rows<BranchHead>(db, "SELECT name, hash FROM dolt_branches WHERE name LIKE 'ws/%' ORDER BY name");
 }
 
+/** A workspace branch's head as the central's Dolt holds it now (null when there is no such branch). `db` may be
+ *  a connection with no default database: the branch table is named with its database. */
+export async function branchHeadNow(db: Db, database: string, branch: string): Promise<string | null> {
+  return (await rows<{ hash: string }>(db, `SELECT hash FROM \`${database.replace(/`/g, '')}\`.dolt_branches WHERE name = ?`, [branch]))[0]?.hash ?? null;
+}
+
 /** What became of one waiting head in a batch. */
 export type HeadOutcome =
   /** Merged into the batch's result (fast-forward or a merge commit). */
