@@ -66,6 +66,8 @@ export interface FleetResult {
   central_rss_mb: number;
   fleet_rss_mb: number;
   lost_writes: number;
+  /** Daemon driver: (replica, write) pairs not on that replica at the end; 0 once converged. */
+  missing_at_end?: number;
 }
 
 export async function benchFleet(o: FleetOptions & { driver?: FleetDriver }): Promise<FleetResult> {
@@ -210,7 +212,7 @@ export function reportFleet(r: FleetResult): string {
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
     `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
     `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,
-    `  acknowledged writes lost: ${r.lost_writes}`,
+    `  acknowledged writes lost: ${r.lost_writes}${r.missing_at_end ? ` (and ${r.missing_at_end} replica x write pairs not yet there: not converged)` : ''}`,
   ].join('\n');
 }
 

@@ -155,12 +155,17 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       await new Promise((r) => setTimeout(r, 200));
     }
     const after = await healthQueue(sup.http_port);
-    let lost = 0;
+    // Lost: a write found on no replica at all (its own workspace acknowledged it). Missing: (replica, write)
+    // pairs not there yet, which is 0 once the fleet converged.
+    let missing = 0;
+    const anywhere = new Set<string>();
     for (const w of fleet) {
       const read = (): Promise<{ title: string }[]> => rows<{ title: string }>(w.replica.db, "SELECT title FROM issues WHERE title LIKE 'fleet %'");
       const titles = new Set((await read().catch(async () => { await new Promise((r) => setTimeout(r, 5_000)); return read(); })).map((r) => r.title));
-      lost += written.filter((t) => !titles.has(t)).length;
+      for (const t of titles) anywhere.add(t);
+      missing += written.filter((t) => !titles.has(t)).length;
     }
+    const lost = written.filter((t) => !anywhere.has(t)).length;
     const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
     const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
     const fleetRss = status.reduce((sum, s) => sum + proc(s.pid).rss + proc(s.server_pid).rss, 0);
@@ -197,6 +202,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       central_rss_mb: proc(sup.pid).rss + proc(sup.dolt_pid).rss,
       fleet_rss_mb: fleetRss,
       lost_writes: lost,
+      missing_at_end: missing,
     };
   } finally {
     await Promise.all(fleet.map((w) => w.rpc.call('daemon.stop').catch(() => undefined)));
