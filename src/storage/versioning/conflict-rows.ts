@@ -99,7 +99,8 @@ export async function stampsBetween(db: Db | Tx, specs: readonly TableSpec[], fr
   const read = async (spec: TableSpec): Promise<string[]> => {
     const clocks = spec.appendOnly ? (spec.name === 'events' ? ['at'] : []) : spec.clocked.map((c) => `${c}_clk`);
     if (clocks.length === 0) return [];
-    const r = await rows<Record<string, CellValue>>(db, `SELECT * FROM dolt_diff(?, ?, ?) WHERE diff_type <> 'removed'`, [from, to, spec.name]);
+    // Only the stamp columns: the rows' other cells are not read (names from the schema's own specs).
+    const r = await rows<Record<string, CellValue>>(db, `SELECT ${clocks.map((c) => `\`to_${c}\``).join(', ')} FROM dolt_diff(?, ?, ?) WHERE diff_type <> 'removed'`, [from, to, spec.name]);
     const out: string[] = [];
     for (const row of r) for (const c of clocks) { const v = row[`to_${c}`]; if (typeof v === 'string') out.push(v); }
     return out;
