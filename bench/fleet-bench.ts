@@ -26,7 +26,7 @@ import { centralPaths } from '../src/server/paths.js';
 import { summarize, fmt, type Summary } from './stats.js';
 import { prng } from '../test/helpers/prng.js';
 import { fleetSvg } from './fleet-plot.js';
-import { healthQueue, proc } from './fleet-probes.js';
+import { healthQueue, proc, steadyWrites } from './fleet-probes.js';
 import { benchFleetDaemons } from './fleet-daemons.js';
 
 export type FleetDriver = 'daemon' | 'inline';
@@ -106,19 +106,13 @@ async function benchFleetInline(o: FleetOptions): Promise<FleetResult> {
     // Steady phase: each workspace writes every interval (±50 %) and syncs (a daemon with a 1 s debounce).
     const interval = o.intervalMs ?? 5_000;
     const until = Date.now() + seconds * 1000;
-    await Promise.all(open.map(async (r, n) => {
-      const own: string[] = [];
-      let k = 0;
-      while (Date.now() < until) {
-        await new Promise((res) => setTimeout(res, interval * (0.5 + rand())));
-        const op = rand();
-        if (op < 0.4 || own.length === 0) {
-          const title = `fleet w${n} #${k++}`;
-          own.push((await r.issues.create({ title })).id);
-          written.push(title);
-        } else if (op < 0.7) await r.issues.update(own[Math.floor(rand() * own.length)]!, { priority: Math.floor(rand() * 5) });
-        else if (op < 0.9) await r.issues.update(shared[Math.floor(rand() * shared.length)]!, { title: `shared by w${n} #${k++}` });
-        else await r.issues.comment(shared[Math.floor(rand() * shared.length)]!, `note w${n}`);
+    await Promise.all(open.map((r, n) => steadyWrites({
+      create: async (title) => (await r.issues.create({ title })).id,
+      update: async (id, patch) => { await r.issues.update(id, patch); },
+      comment: async (id, text) => { await r.issues.comment(id, text); },
+    }, n, shared, {
+      until, intervalMs: interval, rand, written,
+      after: async () => {
         syncs++;
         try {
           steady.push((await syncOnce(r, { mode: o.mode })).duration_ms);
@@ -126,8 +120,8 @@ async function benchFleetInline(o: FleetOptions): Promise<FleetResult> {
           const code = (e as { code?: string }).code ?? 'error';
           failures[code] = (failures[code] ?? 0) + 1;
         }
-      }
-    }));
+      },
+    })));
     // Burst: every workspace writes and syncs at the same instant.
     log(`fleet ${o.workspaces} (${o.mode}): burst ...`);
     for (const [n, r] of open.entries()) {

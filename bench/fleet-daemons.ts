@@ -24,7 +24,7 @@ import { centralPaths } from '../src/server/paths.js';
 import { startCentralAt } from '../test/helpers/central-core.js';
 import { prng } from '../test/helpers/prng.js';
 import { summarize } from './stats.js';
-import { healthQueue, proc } from './fleet-probes.js';
+import { healthQueue, proc, steadyWrites } from './fleet-probes.js';
 import type { FleetOptions, FleetResult } from './fleet-bench.js';
 
 interface Ws {
@@ -113,22 +113,11 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     const steadyFrom = Date.now();
     const until = steadyFrom + seconds * 1000;
     let writes = 0;
-    await Promise.all(fleet.map(async ({ rpc }, n) => {
-      const own: string[] = [];
-      let k = 0;
-      while (Date.now() < until) {
-        await new Promise((res) => setTimeout(res, interval * (0.5 + rand())));
-        const op = rand();
-        if (op < 0.4 || own.length === 0) {
-          const title = `fleet w${n} #${k++}`;
-          own.push(((await rpc.call('issue.create', { title })) as { id: string }).id);
-          written.push(title);
-        } else if (op < 0.7) await rpc.call('issue.update', { id: own[Math.floor(rand() * own.length)]!, priority: Math.floor(rand() * 5) });
-        else if (op < 0.9) await rpc.call('issue.update', { id: shared[Math.floor(rand() * shared.length)]!, title: `shared by w${n} #${k++}` });
-        else await rpc.call('comment.add', { id: shared[Math.floor(rand() * shared.length)]!, text: `note w${n}` });
-        writes++;
-      }
-    }));
+    await Promise.all(fleet.map(({ rpc }, n) => steadyWrites({
+      create: async (title) => ((await rpc.call('issue.create', { title })) as { id: string }).id,
+      update: async (id, patch) => { await rpc.call('issue.update', { id, ...patch }); },
+      comment: async (id, text) => { await rpc.call('comment.add', { id, text }); },
+    }, n, shared, { until, intervalMs: interval, rand, written, after: () => { writes++; return Promise.resolve(); } })));
     log(`fleet ${o.workspaces} (${o.mode}, daemons): burst ...`);
     const before = await healthQueue(sup.http_port);
     const burstFrom = Date.now();

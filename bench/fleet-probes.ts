@@ -1,4 +1,4 @@
-// What the fleet benchmarks read of running processes: CPU and RSS from /proc, the central's queue from /healthz.
+// What both fleet benchmark drivers share: CPU and RSS from /proc, the central's queue from /healthz, the steady writes.
 
 import { readFileSync } from 'node:fs';
 
@@ -23,5 +23,36 @@ export async function healthQueue(port: number): Promise<{ depth: number; merged
     return body.queue ?? null;
   } catch {
     return null;
+  }
+}
+
+/** How one workspace of the fleet benchmark writes: through its replica, or over its daemon's socket. */
+export interface FleetWriter {
+  create(title: string): Promise<string>;
+  update(id: string, patch: { priority?: number; title?: string }): Promise<void>;
+  comment(id: string, text: string): Promise<void>;
+}
+
+/**
+ * Workspace `n`'s steady phase: a write every `intervalMs` ±50 % until `until` (creates 40 %, priorities of
+ * its own issues 30 %, titles of the shared issues 20 %, comments 10 %). Created titles go to `written`;
+ * `after` runs after each write.
+ */
+export async function steadyWrites(w: FleetWriter, n: number, shared: readonly string[], o: { until: number; intervalMs: number; rand: () => number; written: string[]; after?: () => Promise<void> }): Promise<void> {
+  const { rand } = o;
+  const pick = (ids: readonly string[]): string => ids[Math.floor(rand() * ids.length)]!;
+  const own: string[] = [];
+  let k = 0;
+  while (Date.now() < o.until) {
+    await new Promise((res) => setTimeout(res, o.intervalMs * (0.5 + rand())));
+    const op = rand();
+    if (op < 0.4 || own.length === 0) {
+      const title = `fleet w${n} #${k++}`;
+      own.push(await w.create(title));
+      o.written.push(title);
+    } else if (op < 0.7) await w.update(pick(own), { priority: Math.floor(rand() * 5) });
+    else if (op < 0.9) await w.update(pick(shared), { title: `shared by w${n} #${k++}` });
+    else await w.comment(pick(shared), `note w${n}`);
+    await o.after?.();
   }
 }
