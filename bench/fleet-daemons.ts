@@ -87,13 +87,17 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
   Object.assign(process.env, central.env);
   delete process.env.GRAVA_NO_DAEMON;
   const fleet: Ws[] = [];
+  // Every workspace cloned, from the moment it exists: all of them are stopped at the end, whatever failed.
+  const roots: string[] = [];
   const paths = centralPaths(central.dataDir);
   const centralDb = openDb(adminTarget(paths, central.rootPassword), 'grava', 1);
   try {
     const sup = readSupervisorState(paths)!;
     log(`fleet ${o.workspaces} (${o.mode}, daemons): cloning and starting daemons ...`);
     for (let n = 0; n < o.workspaces; n++) {
-      const w = await cloneWorkspace({ root: mkdtempSync(join(dir, `ws${n}-`)), remote: central.url, actor: `fleet${n}` });
+      const root = mkdtempSync(join(dir, `ws${n}-`));
+      roots.push(root);
+      const w = await cloneWorkspace({ root, remote: central.url, actor: `fleet${n}` });
       const p = workspacePaths(w.root);
       setSetting(p, 'sync.debounce_ms', '1000');
       setSetting(p, 'sync.pull_interval_ms', '2000');
@@ -194,13 +198,11 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       missing_at_end: missing,
     };
   } finally {
-    await Promise.all(fleet.map((w) => w.rpc.call('daemon.stop').catch(() => undefined)));
-    // A daemon stops its workspace server once its final sync is done.
-    const end = Date.now() + 60_000;
-    for (const w of fleet) {
-      while (Date.now() < end && (await RpcClient.connect(w.paths.daemonSocket, { timeoutMs: 500 }).then((c) => { c.close(); return true; }, () => false))) await new Promise((r) => setTimeout(r, 200));
-      await w.replica.close().catch(() => undefined);
-      await w.replica.server.stop().catch(() => undefined);
+    for (const w of fleet) await w.replica.close().catch(() => undefined);
+    // `grava daemon stop` as a user would: a graceful stop (final sync, then its workspace server), a kill when
+    // the daemon does not answer, and the server stopped whatever state the workspace is in.
+    for (let i = 0; i < roots.length; i += 10) {
+      await Promise.all(roots.slice(i, i + 10).map((root) => run(process.execPath, [BIN, 'daemon', 'stop'], { cwd: root, env: process.env, timeout: 120_000 }).catch(() => undefined)));
     }
     await centralDb.destroy().catch(() => undefined);
     await central.stop().catch(() => undefined);

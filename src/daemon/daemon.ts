@@ -43,6 +43,9 @@ export interface DaemonOptions {
   readonly finalSyncMs?: number;
 }
 
+/** How often the daemon looks whether its workspace still exists. */
+const WORKSPACE_CHECK_MS = 5_000;
+
 export class Daemon {
   private replica!: Replica;
   private scheduler!: Scheduler<CycleSummary>;
@@ -53,6 +56,7 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   private readonly timers: Timers;
   private readonly version = buildVersion();
+  private workspaceCheck: unknown = null;
 
   constructor(private readonly o: DaemonOptions) {
     this.timers = o.timers ?? realTimers;
@@ -86,6 +90,7 @@ export class Daemon {
       const state: DaemonState = { pid: process.pid, socket: paths.daemonSocket, version: this.version, started_at: new Date(this.startedAt).toISOString() };
       writeFileAtomic(paths.daemonState, `${JSON.stringify(state, null, 2)}\n`, 0o600);
       this.scheduler.start(dirty ? 1 : 0);
+      this.watchWorkspace();
       log.info({ version: this.version, socket: paths.daemonSocket, server_pid: this.replica.state.pid, remote: this.replica.config.remote ?? null, dirty_at_start: dirty, settings: this.settings }, 'daemon started');
       return true;
     } catch (e) {
@@ -112,6 +117,23 @@ export class Daemon {
     this.settings = this.readSettings();
     this.scheduler.updateSettings(this.settings);
     this.o.log.info({ settings: this.settings }, 'settings applied');
+  }
+
+  /**
+   * A workspace removed under a running daemon (`rm -rf` of the project, a test's temporary folder) stops its
+   * daemon and workspace server within WORKSPACE_CHECK_MS, instead of leaving both running with nothing to serve.
+   */
+  private watchWorkspace(): void {
+    const check = (): void => {
+      if (this.stopping) return;
+      if (existsSync(this.o.paths.config)) {
+        this.workspaceCheck = this.timers.setTimeout(check, WORKSPACE_CHECK_MS);
+        return;
+      }
+      this.o.log.warn({ config: this.o.paths.config }, 'the workspace was removed; stopping');
+      void this.shutdown('workspace removed');
+    };
+    this.workspaceCheck = this.timers.setTimeout(check, WORKSPACE_CHECK_MS);
   }
 
   /** When the path is too long for a socket, `.grava/bd.sock` is a link to the real one. */
@@ -233,6 +255,7 @@ export class Daemon {
     const { log, paths } = this.o;
     const t = this.timers.now();
     log.info({ why }, 'daemon stopping');
+    this.timers.clearTimeout(this.workspaceCheck);
     await this.rpc.stop();
     await this.scheduler.stop();
     const pending = this.scheduler.status().pending_writes;

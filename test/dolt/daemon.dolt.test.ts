@@ -3,7 +3,7 @@
 // central server. Sync through the daemon is in daemon-sync.dolt.test.ts.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import fc from 'fast-check';
@@ -98,6 +98,16 @@ describe('daemon lifecycle', () => {
     const issues = (await ok(root, ['list', '--json'])).json as { title: string }[];
     expect(issues.map((i) => i.title)).toEqual(['made just before stop']);
     await dok(root, ['daemon', 'stop']);
+  });
+
+  it('a workspace removed under its running daemon stops the daemon and its workspace server', async () => {
+    const root = await daemonWorkspace('removed');
+    await dok(root, ['create', 'about to vanish']);
+    const st = await status(root);
+    const pids = [Number(st.pid), Number(st.server_pid)];
+    expect(pids.every((p) => p > 0 && isAlive(p))).toBe(true);
+    rmSync(root, { recursive: true, force: true });
+    await until('the daemon and its server to exit', () => Promise.resolve(pids.every((p) => !isAlive(p))), 30_000);
   });
 
   it('ten commands started at once leave exactly one daemon', async () => {
