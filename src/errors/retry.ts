@@ -15,6 +15,14 @@ export const PUSH_BACKOFF: Backoff = { baseMs: 50, maxMs: 2_000 };
 export const CLAIM_BACKOFF: Backoff = { baseMs: 25, maxMs: 1_000 };
 /** One local SQL transaction that lost to another connection's. */
 export const TRANSACTION_BACKOFF: Backoff = { baseMs: 10, maxMs: 200 };
+/**
+ * How many times one local transaction is redone after losing a race. Every
+ * writer of a cell conflicts with every other (Dolt merges concurrent
+ * transactions cell by cell), so a burst of N writers on one issue needs up
+ * to N-1 retries for the last; 20 covers a daemon's and a dozen direct
+ * processes' writes to one issue on a loaded machine (about 3.5 s of backoff).
+ */
+export const TRANSACTION_RETRIES = 20;
 
 /**
  * Jittered exponential backoff, "equal jitter": uniform in

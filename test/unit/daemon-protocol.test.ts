@@ -148,3 +148,21 @@ describe('claim rule (MERGE_SPEC §13a), with an injected clock', () => {
     for (const bad of ['0s', '31d', '10', 'm', '1.5h', '-3m', '']) expect(parseLease(bad), bad).toBeUndefined();
   });
 });
+
+describe("the daemon's clock file", () => {
+  it('a failed write fails its own caller only; the next write lands', async () => {
+    const { mkdtempSync, mkdirSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { DaemonClock } = await import('../../src/storage/issues/clock-store.js');
+    const dir = join(mkdtempSync(join(tmpdir(), 'grava-clock-')), 'later');
+    const clock = await DaemonClock.open(join(dir, 'clock.json'), join(dir, 'direct.json'), 'a', () => 1_000);
+    clock.next();
+    await expect(clock.persist()).rejects.toThrow(/ENOENT/); // its folder does not exist yet
+    mkdirSync(dir);
+    const stamp = clock.next();
+    await clock.persist();
+    expect(JSON.parse(readFileSync(join(dir, 'clock.json'), 'utf8'))).toMatchObject({ wall: 1_000 });
+    expect(stamp).toContain('-a');
+  });
+});

@@ -234,9 +234,9 @@ export class DaemonClock implements Clock {
     this.state = newer(this.state, await loadAsync(this.directPath));
   }
 
-  /** Writes are chained, so the file only ever moves forward. */
+  /** Writes are chained, so the file only ever moves forward; a failed write fails its caller only, not every later one. */
   persist(): Promise<void> {
-    this.chain = this.chain.then(async () => {
+    this.chain = this.chain.catch(() => undefined).then(async () => {
       const s = this.state;
       if (s === this.written) return;
       const tmp = `${this.path}.${randomBytes(4).toString('hex')}.tmp`;

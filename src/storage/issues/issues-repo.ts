@@ -8,7 +8,7 @@ import type { Clock } from './clock-store.js';
 import { stampWall } from './clock-store.js';
 import { exec, rows, storageError, type Db, type Tx } from '../dolt/db.js';
 import { isDeadConnection, isLocalContention } from '../dolt/contention.js';
-import { backoffDelay, sleep, TRANSACTION_BACKOFF } from '../../errors/retry.js';
+import { backoffDelay, sleep, TRANSACTION_BACKOFF, TRANSACTION_RETRIES } from '../../errors/retry.js';
 import { tablesHash } from '../dolt/version-control.js';
 import { hashId, idLength, rowId } from './ids.js';
 import { insertEvents } from './events.js';
@@ -50,6 +50,9 @@ export interface MutationContext {
 export class IssuesRepo {
   constructor(private readonly ctx: MutationContext) {}
 
+  /** Transactions redone after losing a race with another connection (for tests and the daemon's health). */
+  contentionRetries = 0;
+
   /** The table's size as last counted, and when (ms); it only sets the id length, so it may be a little stale. */
   private knownCount: number | undefined;
   private countedAt = 0;
@@ -82,7 +85,8 @@ export class IssuesRepo {
           return out;
         });
       } catch (e) {
-        if (attempt < 4 && isLocalContention(e)) {
+        if (attempt < TRANSACTION_RETRIES && isLocalContention(e)) {
+          this.contentionRetries++;
           await sleep(backoffDelay(attempt, TRANSACTION_BACKOFF));
           continue;
         }
