@@ -1,12 +1,15 @@
 // The socket protocol's framing, request checking and the settings table.
 
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { asRequest, encodeFrame, FrameDecoder, MAX_FRAME_BYTES } from '../../src/transport/rpc-codec.js';
 import { effectiveSettings, syncSettings, SETTINGS } from '../../src/daemon/settings.js';
 import { checkParams, isMethod } from '../../src/daemon/methods.js';
 import { GravaError } from '../../src/errors/grava-error.js';
-import { tickWithParity, PARITY } from '../../src/storage/issues/clock-store.js';
+import { DaemonClock, tickWithParity, PARITY } from '../../src/storage/issues/clock-store.js';
 import { encodeHlc, ZERO_STATE, type HlcState } from '../../src/merge/hlc.js';
 
 describe('frame decoder', () => {
@@ -151,10 +154,6 @@ describe('claim rule (MERGE_SPEC §13a), with an injected clock', () => {
 
 describe("the daemon's clock file", () => {
   it('a failed write fails its own caller only; the next write lands', async () => {
-    const { mkdtempSync, mkdirSync, readFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { DaemonClock } = await import('../../src/storage/issues/clock-store.js');
     const dir = join(mkdtempSync(join(tmpdir(), 'grava-clock-')), 'later');
     const clock = await DaemonClock.open(join(dir, 'clock.json'), join(dir, 'direct.json'), 'a', () => 1_000);
     clock.next();
