@@ -41,6 +41,9 @@ export function workspaceServer(paths: WorkspacePaths, config: WorkspaceConfig, 
     env: {
       GIT_TERMINAL_PROMPT: '0',
       GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+      // Dolt 1.88 also pushes a branch `__dolt_remote_info__` to a git remote after each data push; empty turns
+      // it off, so the project's repository gains only `refs/dolt/data` (1.86 has no such branch).
+      DOLT_REMOTE_INFO_BRANCH: '',
       ...(creds ? { DOLT_REMOTE_PASSWORD: creds.password } : {}),
       // The CA bundle to trust for an https central (a self-signed or private CA): `remote.ca_file`.
       ...(typeof config.settings?.['remote.ca_file'] === 'string' && config.settings['remote.ca_file'] !== '' ? { SSL_CERT_FILE: config.settings['remote.ca_file'] } : {}),
