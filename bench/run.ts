@@ -4,6 +4,8 @@
 // in the same run, if the queue-mode cycle reaches a p95 of 2 s or 2.5x the
 // direct median, or if 3 workspaces syncing at the same instant (queue mode)
 // lose a write or reach a p95 of 2 s (their retries included).
+// `--only=sync-dir,...` runs some; `--profile-sql` adds the statements of
+// grava's cycle (sync benchmarks) with their time per cycle.
 
 import { benchSync, reportSync } from './sync-bench.js';
 import { GUARD_FLOOR_RATIO, GUARD_P95_MS, GUARD_QUEUE_RATIO, GUARD_ROUNDS, guardFailures } from './guard.js';
@@ -71,7 +73,7 @@ async function main(): Promise<number> {
   // The sync cycle over each transport, each next to its own raw-Dolt floor measured in the same run.
   for (const [name, transport] of [['sync', 'server'], ['sync-git', 'git'], ['sync-dir', 'dir']] as const) {
     if (!want(name)) continue;
-    const s = await benchSync({ transport });
+    const s = await benchSync({ transport, profileSql: process.argv.includes('--profile-sql') });
     results[name] = s;
     lines.push(reportSync(s));
   }

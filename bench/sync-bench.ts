@@ -18,6 +18,7 @@ import { cloneWorkspace } from '../src/transport/clone.js';
 import { syncOnce, type SyncPhases } from '../src/transport/sync.js';
 import { startCentralAt, SYNC_PASSWORD, SYNC_USER } from '../test/helpers/central-core.js';
 import { fmt, summarize, type Summary } from './stats.js';
+import { profileSql } from './sql-profile.js';
 import { prng as rng } from '../test/helpers/prng.js';
 
 export interface SyncBenchResult {
@@ -33,6 +34,8 @@ export interface SyncBenchResult {
   queue?: { cycle: Summary; wait_ms: Summary; ratio_to_direct_p50: number };
   noop: Summary;
   conflicts_per_cycle: number[];
+  /** With --profile-sql: the statements of grava's direct cycles on the local replica, costliest first. */
+  sql_profile?: { sql: string; per_cycle: number; ms_per_cycle: number }[];
   /** Several workspaces changing and syncing at the same instant: retries are part of each cycle. */
   concurrent?: ConcurrentResult;
 }
@@ -175,7 +178,7 @@ async function concurrentRounds(pushers: readonly Replica[], issues: number, rou
   return { workspaces: pushers.length, rounds, cycle: summarize(cycle), retries: summarize(retries), total_retries: retries.reduce((a, b) => a + b, 0), lost };
 }
 
-export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; concurrent?: { workspaces: number; rounds: number }; transport?: BenchTransport; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
+export async function benchSync(opts: { issues?: number; rounds?: number; noops?: number; concurrent?: { workspaces: number; rounds: number }; transport?: BenchTransport; profileSql?: boolean; log?: (m: string) => void } = {}): Promise<SyncBenchResult> {
   const issues = opts.issues ?? 10_000;
   const rounds = opts.rounds ?? 12;
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
@@ -203,10 +206,13 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     const queued: number[] = [];
     const queueWait: number[] = [];
     const direct = { mode: 'direct' as const };
+    const statements = new Map<string, { count: number; total: number }>();
     // One warm-up round of each, not counted.
     for (let round = -1; round < rounds; round++) {
       await makeChanges(local, remote, issues, round, rand);
+      const prof = opts.profileSql && round >= 0 ? profileSql(local.db) : undefined;
       const s = await syncOnce(local, direct);
+      if (prof) for (const c of prof.stop()) { const a = statements.get(c.sql) ?? { count: 0, total: 0 }; a.count += c.count; a.total += c.total_ms; statements.set(c.sql, a); }
       if (round >= 0) {
         cycle.push(s.duration_ms);
         conflicts.push(s.conflicts_resolved);
@@ -256,6 +262,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       ...(queued.length > 0 ? { queue: { cycle: summarize(queued), wait_ms: summarize(queueWait), ratio_to_direct_p50: summarize(queued).p50 / c.p50 } } : {}),
       noop: summarize(noop),
       conflicts_per_cycle: conflicts,
+      ...(opts.profileSql ? { sql_profile: [...statements].map(([sql, a]) => ({ sql, per_cycle: a.count / rounds, ms_per_cycle: a.total / rounds })).sort((a, b) => b.ms_per_cycle - a.ms_per_cycle) } : {}),
     };
   } finally {
     for (const r of open) { await r.server.stop(); await r.close(); }
@@ -280,6 +287,11 @@ export function reportSync(r: SyncBenchResult): string {
     ] : []),
     `  no-op cycle:            ${fmt(r.noop)}`,
     `  conflicts resolved per cycle: ${r.conflicts_per_cycle.join(', ')}`,
+    ...(r.sql_profile ? [
+      '  statements of a grava cycle (direct), time from send to answer, per cycle:',
+      ...r.sql_profile.slice(0, 15).map((x) => `    ${x.ms_per_cycle.toFixed(1).padStart(6)} ms  ${x.per_cycle.toFixed(1).padStart(4)}×  ${x.sql}`),
+      `    ${r.sql_profile.reduce((a, x) => a + x.ms_per_cycle, 0).toFixed(1).padStart(6)} ms  in all ${r.sql_profile.length} statements`,
+    ] : []),
     ...(r.concurrent ? [
       `  ${r.concurrent.workspaces} workspaces syncing at the same instant, ${r.concurrent.rounds} rounds (retries included):`,
       `    cycle:   ${fmt(r.concurrent.cycle)}`,
