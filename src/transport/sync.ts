@@ -281,7 +281,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   // Check the central first: a sync that cannot reach it changes nothing.
   await timed('fetch_ms', () => checkReachable(remote));
   // origin/main as this workspace last saw it: a fetch that moves it anywhere but forward is reported.
-  const seenRemote = (await heads(db)).remote;
+  const seenRemote = await remoteBranchHead(db, 'main');
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let readRaces = 0;

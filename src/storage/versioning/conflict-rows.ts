@@ -105,11 +105,16 @@ export async function stampsBetween(db: Db | Tx, specs: readonly TableSpec[], fr
     for (const row of r) for (const c of clocks) { const v = row[`to_${c}`]; if (typeof v === 'string') out.push(v); }
     return out;
   };
+  // Only the tables whose data changed between the two commits (one summary instead of a diff per table:
+  // a typical pull touches issues and events, and each dolt_diff costs a few ms even when empty).
+  const changed = new Set((await rows<{ to_table_name: string | null; data_change: number | boolean }>(db,
+    'SELECT to_table_name, data_change FROM dolt_diff_summary(?, ?)', [from, to])).filter((t) => Boolean(Number(t.data_change))).map((t) => t.to_table_name));
+  const wanted = specs.filter((spec) => changed.has(spec.name));
   // On a pool the tables are read side by side; a transaction has one connection, so one after another.
   if ('isTransaction' in db && db.isTransaction) {
     const out: string[] = [];
-    for (const spec of specs) out.push(...(await read(spec)));
+    for (const spec of wanted) out.push(...(await read(spec)));
     return out;
   }
-  return (await Promise.all(specs.map(read))).flat();
+  return (await Promise.all(wanted.map(read))).flat();
 }

@@ -9,10 +9,10 @@ export interface Heads {
 
 export async function heads(db: Db, branch = 'main', remote = 'origin'): Promise<Heads> {
   const [r, local] = await Promise.all([
-    rows<{ name: string; hash: string }>(db, 'SELECT name, hash FROM dolt_remote_branches WHERE name = ?', [`remotes/${remote}/${branch}`]),
+    remoteBranchHead(db, branch, remote),
     rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [branch]),
   ]);
-  return { local: local[0]?.hash ?? '', remote: r[0]?.hash ?? null };
+  return { local: local[0]?.hash ?? '', remote: r };
 }
 
 /** This replica's remote-tracking head of `branch` on `remote`: what it last pushed or fetched there (null if neither). */
