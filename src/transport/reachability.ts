@@ -23,16 +23,21 @@ function tcp(host: string, port: number, timeoutMs: number): Promise<void> {
 }
 
 /** The git form of a git+ URL (scp-like for Dolt's relative ssh paths). */
-function gitUrl(url: string): string {
+export function gitUrl(url: string): string {
   const plain = url.replace(/^git\+/i, '');
   const rel = /^ssh:\/\/([^/]+)\/\.\/(.*)$/.exec(plain);
   return rel ? `${rel[1]}:${rel[2]}` : plain.replace(/^file:\/\//, '');
 }
 
+/** git that never waits on a prompt: a missing credential fails at once. */
+export function gitEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' };
+}
+
 /** `git ls-remote`: the repository answers and lets us in (prompts disabled, so no credential means a refusal). */
 function probeGit(url: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['ls-remote', '--exit-code', gitUrl(url), 'HEAD'], { timeout: timeoutMs, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' } }, (err, _out, stderr) => {
+    execFile('git', ['ls-remote', '--exit-code', gitUrl(url), 'HEAD'], { timeout: timeoutMs, env: gitEnv() }, (err, _out, stderr) => {
       if (!err) { resolve(); return; }
       reject(new GravaError('GRAVA_E_REMOTE', `the git remote ${url} did not answer: ${(String(stderr).trim().split('\n')[0] ?? '') || err.message}`, { url }));
     });

@@ -20,6 +20,8 @@ import { remoteAccess } from './remote-access.js';
 import { callMainHead, callWait, reachableCentralApi } from './central-api.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
+import { parseRemote } from './remote-url.js';
+import { recordFetch, remoteDataObject, unchangedSinceFetch } from './git-probe.js';
 
 export interface SyncPhases {
   commit_ms: number;
@@ -64,7 +66,8 @@ export interface SyncResult {
   /** Queue mode: how the workspace learnt of the merge: the central's wait call, or fetching main itself. */
   readonly waited_by: 'call' | 'poll' | null;
   /** Fetches from the remote this cycle. Queue mode skips the fetch before its push when the central says
-   *  main has not moved since this workspace last fetched it (GET /v1/main): an idle sync then fetches nothing. */
+   *  main has not moved since this workspace last fetched it (GET /v1/main), and a git remote when
+   *  `git ls-remote` shows refs/dolt/data unchanged since then: an idle sync then fetches nothing. */
   readonly fetches: number;
   /** Queue mode: ws/<actor> was pushed with --force, because the central's copy was already in the pushed head
    *  (Dolt's fast-forward check, half a push's round trips, skipped). False for a new branch or an unknown copy. */
@@ -294,17 +297,29 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const tally: Tally = { pulled: 0, conflicts: 0, conflictCells: 0, mergeCommit: null, clamped: 0, skewed: new Set(), lostClaims: [], repairs: [], rewound: undefined };
   // Queue mode fetches main only: the central also holds every workspace's branch, which this one never reads.
   let fetches = 0;
-  const fetchMainUntimed = (): Promise<void> => {
+  // A git remote: refs/dolt/data as `git ls-remote` saw it just before this attempt's fetch (git-probe.ts).
+  const git = parseRemote(remote).transport === 'git';
+  let probed: string | undefined;
+  const fetchMainUntimed = async (): Promise<void> => {
     fetches++;
-    return remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+    const before = probed;
+    probed = undefined;
+    await remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+    if (git) recordFetch(replica.paths, remote, before, await remoteBranchHead(db, 'main'));
   };
   const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
-  /** Queue mode: the central's main is the one this replica last fetched (asked of the central's memory, one
-   *  HTTP round trip instead of a Dolt fetch). False whenever it cannot tell. */
+  /** The remote's main is the one this replica last fetched: in queue mode asked of the central's memory (one
+   *  HTTP round trip instead of a Dolt fetch), over git by `git ls-remote`. False whenever it cannot tell. */
   // The central's own copy of ws/<actor> as its queue last saw it (from the same call).
   let centralBranchHead: string | null = null;
   const mainUnmoved = async (): Promise<boolean> => {
     centralBranchHead = null;
+    // A git remote whose refs/dolt/data is the object seen before this replica's last fetch holds nothing
+    // new: one `git ls-remote` instead of Dolt's fetch (about a second even when idle).
+    if (git) {
+      probed = await remoteDataObject(remote);
+      return unchangedSinceFetch(replica.paths, remote, probed, await remoteBranchHead(db, 'main'));
+    }
     if (mode !== 'queue') return false;
     const central = await reachableCentralApi(replica.config);
     const seen = central ? await callMainHead(central.api, central.creds, branch) : undefined;

@@ -3,7 +3,7 @@
 // directory. Real Dolt, real git, temporary directories only.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openReplica, type Replica } from '../../src/storage/replica.js';
@@ -91,6 +91,31 @@ describe('a git repository as the remote', () => {
     const r = await ok(join(project, 'repo'), ['init', '--remote', 'git-origin', '--actor', 'origin-user', '--json']);
     expect(r.json).toMatchObject({ remote: `git+file://${bare}`, transport: 'git', published: true });
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toContain('refs/dolt/data');
+  });
+
+  it('an idle sync asks `git ls-remote` and fetches nothing; a push from elsewhere, or a damaged record, makes the next sync fetch', async () => {
+    const bare = bareRepo('git-idle');
+    const a = await replica((await workspace('idle-a', `git+file://${bare}`)).dir);
+    const b = await replica((await workspace('idle-b', `git+file://${bare}`)).dir);
+    expect((await syncOnce(a)).fetches).toBe(1); // nothing recorded yet
+    const idle = await syncOnce(a);
+    expect(idle).toMatchObject({ fetches: 0, noop: true });
+    await b.issues.create({ title: 'pushed from b' });
+    expect((await syncOnce(b)).pushed).toBeGreaterThan(0);
+    const after = await syncOnce(a);
+    expect(after.fetches).toBe(1);
+    expect(after.pulled).toBeGreaterThan(0);
+    expect((await a.issues.list()).map((i) => i.title)).toContain('pushed from b');
+    expect((await syncOnce(a)).fetches).toBe(0);
+    // Its own push moves origin/main past the record: the next sync fetches once, then idles again.
+    await a.issues.create({ title: 'pushed from a' });
+    expect((await syncOnce(a)).pushed).toBeGreaterThan(0);
+    expect((await syncOnce(a)).fetches).toBe(1);
+    expect((await syncOnce(a)).fetches).toBe(0);
+    writeFileSync(join(a.paths.dir, 'git-remote-seen.json'), '{not json');
+    expect((await syncOnce(a)).fetches).toBe(1);
+    expect((await syncOnce(a)).fetches).toBe(0);
+    expect((statSync(join(a.paths.dir, 'git-remote-seen.json')).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('the pre-push hook sends the issue database to the same git remote before the git push, and stops the push when it cannot; merge-inspect --fetch works over git', async () => {
