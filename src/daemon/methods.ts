@@ -130,6 +130,10 @@ export const METHODS = {
         const { remoteAccess } = await import('../transport/remote-access.js');
         const { remoteCall } = await import('../transport/sync.js');
         await remoteCall(r, 'fetch', () => fetchRemote(r.db, remoteAccess(r.config).user));
+        // This fetch runs outside the sync lock and may set origin/main back under a sync's record of its own
+        // fetch: the next sync over git fetches again rather than trust that record.
+        const { forgetFetch } = await import('../transport/git-probe.js');
+        forgetFetch(r.paths);
       }
       const target = p.commit ? await commitTarget(r.db, p.commit) : await previewTarget(r.db, p.ref ?? 'origin/main');
       const rows = await inspect(r.db, target, { now: Date.now(), ...(p.table ? { table: p.table } : {}), ...(p.id ? { id: p.id } : {}) });

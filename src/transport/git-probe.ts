@@ -9,6 +9,7 @@
 // fetch leaves the record older than the remote, so the next probe fetches.
 
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject, readJsonFile } from '../storage/dolt/json-file.js';
 import { writeFileAtomic, type WorkspacePaths } from '../storage/dolt/layout.js';
@@ -48,8 +49,20 @@ export function unchangedSinceFetch(paths: WorkspacePaths, url: string, data: st
   return r.status === 'ok' && r.value.url === url && r.value.data === data && r.value.main === originMain;
 }
 
-/** After a fetch that began when refs/dolt/data was `data`: records it with origin/main as the fetch left it. */
+/**
+ * After a fetch that began when refs/dolt/data was `data`: records it with origin/main as the fetch left it.
+ * The record is only a shortcut: when it cannot be written, the next sync fetches.
+ */
 export function recordFetch(paths: WorkspacePaths, url: string, data: string | undefined, originMain: string | null): void {
   if (data === undefined || originMain === null) return;
-  writeFileAtomic(seenPath(paths), `${JSON.stringify({ url, data, main: originMain } satisfies Seen)}\n`, 0o600);
+  try {
+    writeFileAtomic(seenPath(paths), `${JSON.stringify({ url, data, main: originMain } satisfies Seen)}\n`, 0o600);
+  } catch {
+    forgetFetch(paths);
+  }
+}
+
+/** A fetch outside the sync cycle (merge-inspect --fetch) may have moved origin/main: the next sync fetches. */
+export function forgetFetch(paths: WorkspacePaths): void {
+  try { rmSync(seenPath(paths), { force: true }); } catch { /* a record that cannot be removed cannot be read either */ }
 }

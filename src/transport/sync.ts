@@ -300,6 +300,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   // A git remote: refs/dolt/data as `git ls-remote` saw it just before this attempt's fetch (git-probe.ts).
   const git = parseRemote(remote).transport === 'git';
   let probed: string | undefined;
+  let rejected = false;
   const fetchMainUntimed = async (): Promise<void> => {
     fetches++;
     const before = probed;
@@ -316,7 +317,9 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     centralBranchHead = null;
     // A git remote whose refs/dolt/data is the object seen before this replica's last fetch holds nothing
     // new: one `git ls-remote` instead of Dolt's fetch (about a second even when idle).
+    // After a rejected push the remote moved: fetch whatever a record says.
     if (git) {
+      if (rejected) return false;
       probed = await remoteDataObject(remote);
       return unchangedSinceFetch(replica.paths, remote, probed, await remoteBranchHead(db, 'main'));
     }
@@ -379,6 +382,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       const err = asGravaError(e);
       if (err.code !== 'GRAVA_E_PUSH_REJECTED' && !isLocalContention(e) && err.data?.transient !== true) throw err;
       if (mode === 'queue' && err.code === 'GRAVA_E_PUSH_REJECTED') adoptBranch = true;
+      if (err.code === 'GRAVA_E_PUSH_REJECTED') rejected = true;
       if (retries >= maxRetries) {
         throw err.code === 'GRAVA_E_PUSH_REJECTED'
           ? new GravaError('GRAVA_E_PUSH_REJECTED', `push still rejected after ${retries} retries: ${err.message}`, { retries })

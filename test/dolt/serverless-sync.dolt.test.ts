@@ -93,9 +93,10 @@ describe('a git repository as the remote', () => {
     expect(git(bare, 'for-each-ref', '--format=%(refname)')).toContain('refs/dolt/data');
   });
 
-  it('an idle sync asks `git ls-remote` and fetches nothing; a push from elsewhere, or a damaged record, makes the next sync fetch', async () => {
+  it('an idle sync asks `git ls-remote` and fetches nothing; a push from elsewhere, its own push, a damaged record or a merge-inspect fetch makes the next sync fetch', async () => {
     const bare = bareRepo('git-idle');
-    const a = await replica((await workspace('idle-a', `git+file://${bare}`)).dir);
+    const aDir = (await workspace('idle-a', `git+file://${bare}`)).dir;
+    const a = await replica(aDir);
     const b = await replica((await workspace('idle-b', `git+file://${bare}`)).dir);
     expect((await syncOnce(a)).fetches).toBe(1); // nothing recorded yet
     const idle = await syncOnce(a);
@@ -113,6 +114,10 @@ describe('a git repository as the remote', () => {
     expect((await syncOnce(a)).fetches).toBe(1);
     expect((await syncOnce(a)).fetches).toBe(0);
     writeFileSync(join(a.paths.dir, 'git-remote-seen.json'), '{not json');
+    expect((await syncOnce(a)).fetches).toBe(1);
+    expect((await syncOnce(a)).fetches).toBe(0);
+    // A fetch outside the sync lock (merge-inspect --fetch) may move origin/main under the record: it is dropped.
+    await ok(aDir, ['merge-inspect', '--fetch', '--json']);
     expect((await syncOnce(a)).fetches).toBe(1);
     expect((await syncOnce(a)).fetches).toBe(0);
     expect((statSync(join(a.paths.dir, 'git-remote-seen.json')).mode & 0o777).toString(8)).toBe('600');
