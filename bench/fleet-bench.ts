@@ -1,4 +1,4 @@
-// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--json] [--out F.json] [--svg F.svg]`
+// `npm run bench:fleet -- --workspaces N[,N…] [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--pull-ms MS] [--json] [--out F.json] [--svg F.svg]`
 // N workspaces, each with its own dolt sql-server, against one real central on
 // loopback. Each writes at a steady rate for a fixed time (creates, updates of
 // its own and of shared issues, comments); then all write at the same instant
@@ -36,6 +36,8 @@ export interface FleetOptions {
   readonly mode: SyncMode;
   readonly seconds?: number;
   readonly intervalMs?: number;
+  /** Daemon driver: the daemons' idle pull interval (default 2000 ms, as in the daemon issue's propagation benchmark). */
+  readonly pullMs?: number;
   readonly log?: (m: string) => void;
 }
 
@@ -45,6 +47,8 @@ export interface FleetResult {
   driver: FleetDriver;
   steady_seconds: number;
   write_interval_ms: number;
+  /** Daemon driver: the daemons' idle pull interval. */
+  pull_interval_ms?: number;
   syncs: number;
   /** Writes acknowledged in the steady phase. */
   writes: number;
@@ -68,6 +72,9 @@ export interface FleetResult {
   lost_writes: number;
   /** Daemon driver: (replica, write) pairs not on that replica at the end; 0 once converged. */
   missing_at_end?: number;
+  /** Daemon driver: cores used by each role (workspace Dolt servers, daemons, the central's Dolt and supervisor,
+   *  the benchmark itself) in the steady phase and from the burst to convergence, with each phase's wall time. */
+  cpu_by_role?: { steady: Record<string, number>; burst: Record<string, number> };
 }
 
 export async function benchFleet(o: FleetOptions & { driver?: FleetDriver }): Promise<FleetResult> {
@@ -198,7 +205,7 @@ async function benchFleetInline(o: FleetOptions): Promise<FleetResult> {
 
 export function reportFleet(r: FleetResult): string {
   return [
-    `fleet of ${r.workspaces} workspaces, ${r.mode} mode, ${r.driver === 'daemon' ? 'a daemon each' : 'syncs in one process'} (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
+    `fleet of ${r.workspaces} workspaces, ${r.mode} mode, ${r.driver === 'daemon' ? `a daemon each (pull every ${(r.pull_interval_ms ?? 2000) / 1000} s)` : 'syncs in one process'} (${r.steady_seconds} s steady, a write every ${r.write_interval_ms / 1000} s ±50 % each, then a burst)`,
     `  writes: ${r.writes} steady + ${r.workspaces} burst; syncs that carried writes: ${r.syncs} steady; failed: ${r.failed_syncs}${r.failed_syncs ? ` ${JSON.stringify(r.failures)}` : ''}`,
     ...Object.entries(r.failure_examples ?? {}).map(([code, m]) => `    e.g. ${code}: ${m}`),
     `  steady cycle:  ${fmt(r.steady_cycle)}`,
@@ -206,6 +213,7 @@ export function reportFleet(r: FleetResult): string {
     `  burst cycle:   ${fmt(r.burst_cycle)} (${r.burst_failed} failed)`,
     `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
     `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,
+    ...(r.cpu_by_role ? (['steady', 'burst'] as const).map((k) => `  cores used (${k}, ${r.cpu_by_role![k].wall_s} s): ${Object.entries(r.cpu_by_role![k]).filter(([n]) => n !== 'wall_s').map(([n, v]) => `${n} ${v}`).join(', ')}`) : []),
     `  acknowledged writes lost: ${r.lost_writes}${r.missing_at_end ? ` (and ${r.missing_at_end} replica x write pairs not yet there: not converged)` : ''}`,
   ].join('\n');
 }
@@ -219,8 +227,9 @@ async function main(): Promise<number> {
   const modeArg = arg('--mode') ?? 'both';
   const modes: SyncMode[] = modeArg === 'both' ? ['queue', 'direct'] : [modeArg as SyncMode];
   const driver = (arg('--driver') ?? 'daemon') as FleetDriver;
-  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct') || (driver !== 'daemon' && driver !== 'inline')) {
-    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--json] [--out FILE.json] [--svg FILE.svg]\n');
+  const pullMs = Number(arg('--pull-ms') ?? 2_000);
+  if (!Number.isSafeInteger(pullMs) || pullMs < 100 || sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || modes.some((m) => m !== 'queue' && m !== 'direct') || (driver !== 'daemon' && driver !== 'inline')) {
+    process.stderr.write('usage: bench:fleet -- --workspaces N[,N...] (N >= 2) [--mode queue|direct|both] [--driver daemon|inline] [--seconds S] [--interval-ms MS] [--pull-ms MS] [--json] [--out FILE.json] [--svg FILE.svg]\n');
     return 2;
   }
   const results: FleetResult[] = [];
@@ -229,7 +238,7 @@ async function main(): Promise<number> {
     for (const mode of modes) {
       let r: FleetResult;
       try {
-        r = await benchFleet({ workspaces: n, mode, driver, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000) });
+        r = await benchFleet({ workspaces: n, mode, driver, seconds: Number(arg('--seconds') ?? 30), intervalMs: Number(arg('--interval-ms') ?? 5_000), pullMs });
       } catch (e) {
         // One size that fails does not lose the others: said here, and the exit code is 1.
         process.stderr.write(`fleet ${n} (${mode}) failed: ${String(e)}\n`);

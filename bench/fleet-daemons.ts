@@ -100,7 +100,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       const w = await cloneWorkspace({ root, remote: central.url, actor: `fleet${n}` });
       const p = workspacePaths(w.root);
       setSetting(p, 'sync.debounce_ms', '1000');
-      setSetting(p, 'sync.pull_interval_ms', '2000');
+      setSetting(p, 'sync.pull_interval_ms', String(o.pullMs ?? 2_000));
       if (o.mode === 'direct') setSetting(p, 'sync.mode', 'direct');
       // Started by the CLI, as a user would: this benchmark is a build of its own (dist-bench), the daemon is grava's.
       await run(process.execPath, [BIN, 'daemon', 'start'], { cwd: w.root, env: process.env });
@@ -113,7 +113,10 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     const t0 = Date.now();
     while (!(await everyoneHas(fleet, shared)) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 500));
     const written: string[] = [];
+    const pids = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
+    const cpuNow = (): CpuByRole => cpuByRole(sup, pids);
     const cpu0 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    const steadyCpu0 = cpuNow();
     const steadyFrom = Date.now();
     const until = steadyFrom + seconds * 1000;
     let writes = 0;
@@ -124,6 +127,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     }, n, shared, { until, intervalMs: interval, rand, written, after: () => { writes++; return Promise.resolve(); } })));
     log(`fleet ${o.workspaces} (${o.mode}, daemons): burst ...`);
     const before = await healthQueue(sup.http_port);
+    const burstCpu0 = cpuNow();
     const burstFrom = Date.now();
     await Promise.all(fleet.map(async ({ rpc }, n) => {
       const title = `fleet burst w${n}`;
@@ -131,7 +135,9 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       written.push(title);
     }));
     const lastWrite = Date.now();
-    // Convergence: every replica's main is the central's main, and the queue holds nothing.
+    // Convergence: every replica's main is the central's main, and the queue holds nothing. The look is kept
+    // cheap (it shares the 2 cores with the fleet): the replicas' heads are read one by one up to the first that
+    // differs, and their titles only once every head matches.
     let maxDepth = 0;
     let convergedAt: number | null = null;
     let mergedAfter: number | null = null;
@@ -140,13 +146,13 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       if (q) maxDepth = Math.max(maxDepth, q.depth);
       if (q && before && mergedAfter === null && q.merged_total - before.merged_total >= o.workspaces && q.depth === 0) mergedAfter = Date.now();
       const centralMain = await mainOf(centralDb);
-      const heads = await Promise.all(fleet.map((w) => mainOf(w.replica.db)));
-      if ((q === null || q.depth === 0) && centralMain !== '?' && heads.every((h) => h === centralMain) && (await everyoneHasTitles(fleet, written))) {
+      if ((q === null || q.depth === 0) && centralMain !== '?' && (await everyHeadIs(fleet, centralMain)) && (await everyoneHasTitles(fleet, written))) {
         convergedAt = Date.now();
         break;
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 250));
     }
+    const burstCpu1 = cpuNow();
     const after = await healthQueue(sup.http_port);
     // Lost: a write found on no replica at all (its own workspace acknowledged it). Missing: (replica, write)
     // pairs not there yet, which is 0 once the fleet converged.
@@ -160,6 +166,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     }
     const lost = written.filter((t) => !anywhere.has(t)).length;
     const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
+    const burstTo = convergedAt ?? Date.now();
     const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
     const fleetRss = status.reduce((sum, s) => sum + proc(s.pid).rss + proc(s.server_pid).rss, 0);
     const cycles = fleet.flatMap((w) => cyclesOf(w.paths));
@@ -179,6 +186,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       driver: 'daemon',
       steady_seconds: seconds,
       write_interval_ms: interval,
+      pull_interval_ms: o.pullMs ?? 2_000,
       syncs: cycles.filter((c) => c.at >= steadyFrom && c.at < burstFrom && c.writes > 0).length,
       writes,
       failed_syncs: Object.values(failures).reduce((a, b) => a + b, 0),
@@ -196,6 +204,10 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       fleet_rss_mb: fleetRss,
       lost_writes: lost,
       missing_at_end: missing,
+      cpu_by_role: {
+        steady: coresUsed(steadyCpu0, burstCpu0, burstFrom - steadyFrom),
+        burst: coresUsed(burstCpu0, burstCpu1, burstTo - burstFrom),
+      },
     };
   } finally {
     for (const w of fleet) await w.replica.close().catch(() => undefined);
@@ -206,7 +218,9 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     }
     await centralDb.destroy().catch(() => undefined);
     await central.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    // GRAVA_BENCH_KEEP=1 keeps every workspace (daemon and Dolt logs) and the central's data dir to read afterwards.
+    if (process.env.GRAVA_BENCH_KEEP === '1') log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -215,6 +229,39 @@ function phaseMedians(cycles: readonly CycleLine[]): Record<string, number> {
   const by: Record<string, number[]> = {};
   for (const c of cycles) for (const [k, v] of Object.entries(c.phases ?? {})) (by[k] ??= []).push(v);
   return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, summarize(v).p50]));
+}
+
+/** CPU seconds spent so far by each role of the fleet on this machine (from /proc; the benchmark's own from Node). */
+export interface CpuByRole {
+  workspace_dolt: number;
+  daemons: number;
+  central_dolt: number;
+  central_supervisor: number;
+  benchmark: number;
+}
+
+function cpuByRole(sup: { pid: number; dolt_pid: number | null }, fleet: readonly { pid: number; server_pid: number }[]): CpuByRole {
+  const self = process.cpuUsage();
+  return {
+    workspace_dolt: fleet.reduce((s, p) => s + proc(p.server_pid).cpu, 0),
+    daemons: fleet.reduce((s, p) => s + proc(p.pid).cpu, 0),
+    central_dolt: proc(sup.dolt_pid).cpu,
+    central_supervisor: proc(sup.pid).cpu,
+    benchmark: (self.user + self.system) / 1e6,
+  };
+}
+
+/** The cores each role used between two readings (CPU seconds over wall seconds), and the wall time. */
+function coresUsed(a: CpuByRole, b: CpuByRole, wallMs: number): Record<string, number> {
+  const out: Record<string, number> = { wall_s: Math.round(wallMs / 100) / 10 };
+  for (const k of Object.keys(a) as (keyof CpuByRole)[]) out[k] = Math.round((Math.max(0, b[k] - a[k]) / Math.max(0.001, wallMs / 1000)) * 100) / 100;
+  return out;
+}
+
+/** Every replica's main is `head`: read one replica at a time, stopping at the first that differs. */
+async function everyHeadIs(fleet: readonly Ws[], head: string): Promise<boolean> {
+  for (const w of fleet) if ((await mainOf(w.replica.db)) !== head) return false;
+  return true;
 }
 
 async function everyoneHas(fleet: readonly Ws[], ids: readonly string[]): Promise<boolean> {
