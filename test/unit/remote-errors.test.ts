@@ -7,7 +7,7 @@ describe('remote errors', () => {
   it('a lost push race is GRAVA_E_PUSH_REJECTED; transient remote failures are marked for a retry; credentials are GRAVA_E_AUTH', () => {
     const rejected = remoteError(new Error("CALL DOLT_PUSH('origin', 'main')\n! [rejected] main -> main (non-fast-forward)\nhint: Updates were rejected because the tip of your current branch is behind"), 'push failed');
     expect(rejected.code).toBe('GRAVA_E_PUSH_REJECTED');
-    for (const text of ["CALL DOLT_PUSH('--user', 'syncer', 'origin', 'main') - unknown push error; http status: 404", 'Blob not found: abc.darc']) {
+    for (const text of ["CALL DOLT_PUSH('--user', 'syncer', 'origin', 'main') - unknown push error; http status: 404", 'Blob not found: abc.darc', "CALL DOLT_FETCH('--user', 'syncer', 'origin', 'main') - fetch failed: duplicate chunks written"]) {
       const e = remoteError(new Error(text), 'push failed');
       expect(e.code).toBe('GRAVA_E_REMOTE');
       expect(e.data?.transient).toBe(true);
