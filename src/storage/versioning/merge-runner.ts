@@ -35,6 +35,8 @@ export interface MergeOptions {
   readonly now?: number;
   /** Record one event per resolved row (default true). */
   readonly recordEvents?: boolean;
+  /** The caller already ran refuseNewerSchema for this ref (the central's queue, beside its other checks). */
+  readonly schemaChecked?: boolean;
   readonly message?: string;
   /**
    * Commit uncommitted writes first, on the merge's own connection and
@@ -127,7 +129,7 @@ async function recordDecisions(tx: Tx, decisions: readonly RowDecision[], clock:
  * anything is touched (GRAVA_E_SCHEMA_NEWER): this grava would write only the
  * columns it knows, and push rows that lost cells.
  */
-async function refuseNewerSchema(db: Db, ref: string): Promise<void> {
+export async function refuseNewerSchema(db: Db, ref: string): Promise<void> {
   const known = MIGRATIONS.at(-1)?.version ?? 0;
   let theirs: number;
   try {
@@ -145,7 +147,7 @@ async function refuseNewerSchema(db: Db, ref: string): Promise<void> {
  * sync cycle commits pending writes first). Fast-forwards when possible.
  */
 export async function mergeRef(db: Db, ref: string, opts: MergeOptions): Promise<MergeResult> {
-  await refuseNewerSchema(db, ref);
+  if (opts.schemaChecked !== true) await refuseNewerSchema(db, ref);
   const tx = await db.transaction();
   try {
     if (await isDirty(tx)) {

@@ -12,7 +12,7 @@ import { authorOf, headHash } from '../dolt/version-control.js';
 import { asGravaError } from '../../errors/grava-error.js';
 import { IssuesRepo } from '../issues/issues-repo.js';
 import type { Issue } from '../issues/issue-types.js';
-import { mergeRef, type MergeResult } from './merge-runner.js';
+import { mergeRef, refuseNewerSchema, type MergeResult } from './merge-runner.js';
 import { isConnectionError } from '../dolt/contention.js';
 import { isAncestor, issuesRemovedBy } from './sync-state.js';
 
@@ -78,7 +78,8 @@ export class QueueConnections implements QueueMergeContext {
   private main: Db | undefined;
 
   constructor(readonly target: ConnectionTarget, readonly database: string, readonly clock: Clock) {
-    this.db = openDb(target, database, 2);
+    // Three: a head's three checks run side by side (mergeBatch).
+    this.db = openDb(target, database, 3);
   }
 
   /** The scratch branch, at `base` with a clean working set. */
@@ -132,18 +133,28 @@ export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHe
   let tip = base;
   for (const { name, hash } of items) {
     try {
-      if (await isAncestor(db, hash, tip)) {
+      // The three checks side by side, on the pool: under load every statement waits its turn in the central's
+      // Dolt (docs/DOLT.md, "The central under a fleet"), so one wait instead of three. They are read in the
+      // order they used to run: a head main holds is up to date, one that removes issue rows is refused, and
+      // only then does a newer schema (GRAVA_E_SCHEMA_NEWER) set it aside like any failed merge.
+      const [held, removed, newer] = await Promise.all([
+        isAncestor(db, hash, tip),
+        issuesRemovedBy(db, tip, hash),
+        refuseNewerSchema(db, hash).then(() => null, (e: unknown) => e),
+      ]);
+      if (held) {
         heads.set(name, { kind: 'up_to_date' });
         continue;
       }
-      const removed = await issuesRemovedBy(db, tip, hash);
       if (removed > 0) {
         heads.set(name, { kind: 'refused', removed });
         continue;
       }
-      const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}` });
+      if (newer !== null) throw newer;
+      const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}`, schemaChecked: true });
       heads.set(name, { kind: 'merged', merge });
-      tip = await headHash(work, 'HEAD');
+      // The scratch branch's new head without asking: the merge commit, or the head itself after a fast-forward.
+      tip = merge.commit ?? (merge.fastForward ? hash : await headHash(work, 'HEAD'));
     } catch (e) {
       // The link to Dolt failing is the whole batch's problem (retried); anything else is this head's.
       if (isConnectionError(e)) throw e;
