@@ -13,6 +13,7 @@ import { dependenciesHash, repairDependencyCycles, type Repair } from './invaria
 import { splitIdCollisions, type Collision, type Split } from './id-collision.js';
 import { authorOf, isDirty } from '../dolt/version-control.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from '../issues/schema.js';
+import { isConnectionError } from '../dolt/contention.js';
 
 export interface MergeResult {
   readonly ref: string;
@@ -134,7 +135,9 @@ export async function refuseNewerSchema(db: Db, ref: string): Promise<void> {
   let theirs: number;
   try {
     theirs = Number((await rows<{ v: number | null }>(db, `SELECT MAX(version) AS v FROM ${MIGRATIONS_TABLE} AS OF ?`, [ref]))[0]?.v ?? 0);
-  } catch {
+  } catch (e) {
+    // A link to Dolt that failed is not an answer (the queue runs this check on its own, beside others).
+    if (isConnectionError(e)) throw e;
     return; // no migrations table at that ref (an empty remote): nothing newer there
   }
   if (theirs > known) {

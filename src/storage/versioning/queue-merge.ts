@@ -134,23 +134,22 @@ export async function mergeBatch(ctx: QueueConnections, items: readonly BranchHe
   for (const { name, hash } of items) {
     try {
       // The three checks side by side, on the pool: under load every statement waits its turn in the central's
-      // Dolt (docs/DOLT.md, "The central under a fleet"), so one wait instead of three. They are read in the
-      // order they used to run: a head main holds is up to date, one that removes issue rows is refused, and
-      // only then does a newer schema (GRAVA_E_SCHEMA_NEWER) set it aside like any failed merge.
-      const [held, removed, newer] = await Promise.all([
-        isAncestor(db, hash, tip),
-        issuesRemovedBy(db, tip, hash),
-        refuseNewerSchema(db, hash).then(() => null, (e: unknown) => e),
-      ]);
-      if (held) {
+      // Dolt (docs/DOLT.md, "The central under a fleet"), so one wait instead of three. Their outcomes, errors
+      // included, are read in the order they used to run one after another: a head main holds is up to date
+      // whatever the others said, one that removes issue rows is refused, and only then does a newer schema
+      // (GRAVA_E_SCHEMA_NEWER) set it aside like any failed merge.
+      const [held, removed, newer] = await Promise.allSettled([isAncestor(db, hash, tip), issuesRemovedBy(db, tip, hash), refuseNewerSchema(db, hash)]);
+      if (held.status === 'rejected') throw held.reason;
+      if (held.value) {
         heads.set(name, { kind: 'up_to_date' });
         continue;
       }
-      if (removed > 0) {
-        heads.set(name, { kind: 'refused', removed });
+      if (removed.status === 'rejected') throw removed.reason;
+      if (removed.value > 0) {
+        heads.set(name, { kind: 'refused', removed: removed.value });
         continue;
       }
-      if (newer !== null) throw newer;
+      if (newer.status === 'rejected') throw newer.reason;
       const merge = await mergeRef(work, hash, { clock: ctx.clock, message: `grava: queue merge ${name} at ${hash}`, schemaChecked: true });
       heads.set(name, { kind: 'merged', merge });
       // The scratch branch's new head without asking: the merge commit, or the head itself after a fast-forward.
