@@ -115,7 +115,6 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     const written: string[] = [];
     const pids = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
     const cpuNow = (): CpuByRole => cpuByRole(sup, pids);
-    const cpu0 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
     const steadyCpu0 = cpuNow();
     const steadyFrom = Date.now();
     const until = steadyFrom + seconds * 1000;
@@ -165,7 +164,6 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       missing += written.filter((t) => !titles.has(t)).length;
     }
     const lost = written.filter((t) => !anywhere.has(t)).length;
-    const cpu1 = proc(sup.pid).cpu + proc(sup.dolt_pid).cpu;
     const burstTo = convergedAt ?? Date.now();
     const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
     const fleetRss = status.reduce((sum, s) => sum + proc(s.pid).rss + proc(s.server_pid).rss, 0);
@@ -199,7 +197,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       convergence_ms: convergedAt === null ? Number.NaN : convergedAt - lastWrite,
       merges_per_second: before && after ? (after.merged_total - before.merged_total) / (burstMs / 1000) : null,
       max_queue_depth: o.mode === 'queue' ? maxDepth : null,
-      central_cpu_seconds: cpu1 - cpu0,
+      central_cpu_seconds: centralCpu(burstCpu1) - centralCpu(steadyCpu0),
       central_rss_mb: proc(sup.pid).rss + proc(sup.dolt_pid).rss,
       fleet_rss_mb: fleetRss,
       lost_writes: lost,
@@ -250,6 +248,8 @@ function cpuByRole(sup: { pid: number; dolt_pid: number | null }, fleet: readonl
     benchmark: (self.user + self.system) / 1e6,
   };
 }
+
+const centralCpu = (c: CpuByRole): number => c.central_dolt + c.central_supervisor;
 
 /** The cores each role used between two readings (CPU seconds over wall seconds), and the wall time. */
 function coresUsed(a: CpuByRole, b: CpuByRole, wallMs: number): Record<string, number> {

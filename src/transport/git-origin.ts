@@ -6,13 +6,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { GravaError } from '../errors/grava-error.js';
 import { gitPlusUrl } from './remote-url.js';
+import { gitEnv } from './reachability.js';
 
 const run = promisify(execFile);
 
 export async function gitOriginUrl(root: string): Promise<string> {
   let origin: string;
   try {
-    origin = (await run('git', ['-C', root, 'remote', 'get-url', 'origin'], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } })).stdout.trim();
+    origin = (await run('git', ['-C', root, 'remote', 'get-url', 'origin'], { env: gitEnv() })).stdout.trim();
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === 'ENOENT') throw new GravaError('GRAVA_E_REMOTE', 'git is not installed (not found on PATH); --remote git-origin needs it');

@@ -10,7 +10,6 @@
 
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { isObject, readJsonFile } from '../storage/dolt/json-file.js';
 import { writeFileAtomic, type WorkspacePaths } from '../storage/dolt/layout.js';
 import { gitEnv, gitUrl } from './reachability.js';
@@ -28,10 +27,6 @@ interface Seen {
 
 const isSeen = (v: unknown): v is Seen => isObject(v) && typeof v.url === 'string' && typeof v.data === 'string' && typeof v.main === 'string';
 
-function seenPath(paths: WorkspacePaths): string {
-  return join(paths.dir, 'git-remote-seen.json');
-}
-
 /** refs/dolt/data's object on the remote now, or undefined when git cannot tell (the fetch then decides). */
 export function remoteDataObject(url: string, timeoutMs = 10_000): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -45,7 +40,7 @@ export function remoteDataObject(url: string, timeoutMs = 10_000): Promise<strin
 /** True when the remote's refs/dolt/data and this replica's origin/main are as the last fetch left them. */
 export function unchangedSinceFetch(paths: WorkspacePaths, url: string, data: string | undefined, originMain: string | null): boolean {
   if (data === undefined || originMain === null) return false;
-  const r = readJsonFile(seenPath(paths), isSeen);
+  const r = readJsonFile(paths.gitRemoteSeen, isSeen);
   return r.status === 'ok' && r.value.url === url && r.value.data === data && r.value.main === originMain;
 }
 
@@ -56,7 +51,7 @@ export function unchangedSinceFetch(paths: WorkspacePaths, url: string, data: st
 export function recordFetch(paths: WorkspacePaths, url: string, data: string | undefined, originMain: string | null): void {
   if (data === undefined || originMain === null) return;
   try {
-    writeFileAtomic(seenPath(paths), `${JSON.stringify({ url, data, main: originMain } satisfies Seen)}\n`, 0o600);
+    writeFileAtomic(paths.gitRemoteSeen, `${JSON.stringify({ url, data, main: originMain } satisfies Seen)}\n`, 0o600);
   } catch {
     forgetFetch(paths);
   }
@@ -64,5 +59,5 @@ export function recordFetch(paths: WorkspacePaths, url: string, data: string | u
 
 /** A fetch outside the sync cycle (merge-inspect --fetch) may have moved origin/main: the next sync fetches. */
 export function forgetFetch(paths: WorkspacePaths): void {
-  try { rmSync(seenPath(paths), { force: true }); } catch { /* a record that cannot be removed cannot be read either */ }
+  try { rmSync(paths.gitRemoteSeen, { force: true }); } catch { /* a record that cannot be removed cannot be read either */ }
 }

@@ -52,6 +52,8 @@ export interface WorkspacePaths {
   /** The daemon's stdout/stderr (start-up failures before its log is open). */
   readonly daemonOut: string;
   readonly syncLock: string;
+  /** A git remote's refs/dolt/data as seen just before the last fetch (src/transport/git-probe.ts). */
+  readonly gitRemoteSeen: string;
 }
 
 // A unix socket path must fit in sun_path (108 bytes on Linux).
@@ -87,6 +89,7 @@ export function workspacePaths(root: string): WorkspacePaths {
     daemonLog: join(dir, 'daemon.log'),
     daemonOut: join(dir, 'daemon.out'),
     syncLock: join(dir, 'sync.lock'),
+    gitRemoteSeen: join(dir, 'git-remote-seen.json'),
   };
 }
 
