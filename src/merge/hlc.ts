@@ -88,7 +88,7 @@ export function stampAbove(after: Hlc, actor: string, parity?: number): Hlc {
 
 /**
  * A stamp strictly greater than both the local clock and `after` (the clock of
- * the value being overwritten). Overwriting a cell therefore always beats what
+ * the value being overwritten), on (wall, counter) alone. Overwriting a cell therefore always beats what
  * the writer saw, even when that came from a clock running ahead. A value
  * stamped beyond `now + maxDriftMs` is beaten by the smallest step above it,
  * and the local clock does not follow it: one far-future stamp cannot drag
@@ -99,12 +99,21 @@ export function tickAfter(state: HlcState, now: number, actor: string, after: Hl
     return { state: tick(state, now, actor, maxDriftMs).state, stamp: stampAbove(after, actor, parity) };
   }
   const t = tick(state, now, actor, maxDriftMs);
-  if (!after || compareHlc(t.stamp, after) > 0) return t;
-  // The overwritten stamp lies within the drift bound: the clock adopts it and steps past it.
-  const adopted = tick({ wall: after.wall, counter: after.counter }, now, actor, maxDriftMs);
-  if (compareHlc(adopted.stamp, after) > 0) return adopted;
-  const bumped = advance(adopted.state, adopted.state.wall);
-  return { state: bumped, stamp: { ...bumped, actor } };
+  if (!after || isLater(t.stamp, after)) return t;
+  // The overwritten stamp lies within the drift bound: the clock adopts it and steps past it
+  // (advance never stays on a (wall, counter), so the step is strictly later).
+  return tick({ wall: after.wall, counter: after.counter }, now, actor, maxDriftMs);
+}
+
+/**
+ * True when `a`'s (wall, counter) is strictly later than `b`'s. An overwrite
+ * must be later than what it overwrote on (wall, counter), not merely by actor
+ * at an equal one: the weak stamp of an offline claim of the same value is
+ * `(wall, counter + 1)` of it, and every ordinary overwrite must beat it
+ * (MERGE_SPEC §13a).
+ */
+function isLater(a: HlcState, b: HlcState): boolean {
+  return a.wall > b.wall || (a.wall === b.wall && a.counter > b.counter);
 }
 
 export interface Receipt {

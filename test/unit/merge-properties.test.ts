@@ -193,6 +193,7 @@ describe('hlc properties', () => {
         if (sane) expect(after(ta.stamp, state)).toBe(true);
         // An overwrite always beats the value it replaces, and never moves the clock past the bound because of it.
         expect(compareHlc(ta.stamp, remote)).toBeGreaterThan(0);
+        expect(after(ta.stamp, remote)).toBe(true);
         if (sane) expect(ta.state.wall).toBeLessThanOrEqual(Math.max(state.wall, now + DEFAULT_MAX_DRIFT_MS));
         const r = receive(state, remote, now);
         expect(r.state.wall > state.wall || (r.state.wall === state.wall && r.state.counter >= state.counter)).toBe(true);
@@ -547,6 +548,26 @@ describe('the merge queue: main does not depend on the order the central takes t
 describe('claims (§13a): an offline claim never beats an ordinary overwrite of the same value', () => {
   const actorArb = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,8}$/);
   const hlcArb = fc.record({ wall: fc.integer({ min: 0, max: T + 1e9 }), counter: fc.integer({ min: 0, max: 999_999 }), actor: actorArb });
+  it('an overwrite in the millisecond of the value it replaces is later on (wall, counter), not only by actor, so it beats a weak claim of that value', () => {
+    // Close stamps, where the actor alone could order them: the clock one step behind the overwritten
+    // stamp in its millisecond, or ahead of now by more than the drift bound (it restarts from now).
+    const near = fc.record({ wall: fc.integer({ min: 0, max: 3 }), counter: fc.integer({ min: 0, max: 3 }) });
+    fc.assert(
+      fc.property(near, fc.integer({ min: 0, max: 3 }), fc.boolean(), actorArb, actorArb, (base, now, ranAhead, baseActor, actor) => {
+        const overwritten: Hlc = { ...base, actor: baseActor };
+        const state: HlcState = ranAhead ? { wall: now + DEFAULT_MAX_DRIFT_MS + 1, counter: 0 } : { wall: base.wall, counter: Math.max(0, base.counter - 1) };
+        const stamp = tickAfter(state, now, actor, overwritten).stamp;
+        expect(after(stamp, overwritten)).toBe(true);
+        expect(compareHlc(stamp, weakAfter(overwritten, baseActor))).toBeGreaterThan(0);
+      }),
+      params(),
+    );
+    // The case fast-check found in CI: the clock restarted from now (14), the value was stamped (14, 1, "A").
+    const found = tickAfter({ wall: 300_015, counter: 0 }, 14, 'a', { wall: 14, counter: 1, actor: 'A' }).stamp;
+    expect(found).toEqual({ wall: 14, counter: 2, actor: 'a' });
+    expect(compareHlc(found, weakAfter({ wall: 14, counter: 1, actor: 'A' }, 'A'))).toBeGreaterThan(0);
+  });
+
   it('whatever the clocks, the central\'s claim wins the merge in either order, and the weak claim still beats the base', () => {
     fc.assert(
       fc.property(hlcArb, actorArb, actorArb, fc.record({ wall: fc.integer({ min: 0, max: T + 1e9 }), counter: fc.integer({ min: 0, max: 999_999 }) }), fc.integer({ min: 0, max: T + 1e9 }),
