@@ -111,7 +111,7 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
         waits--;
       }
       if (a.kind === 'refused') return reply.code(409).send(fail(a.code, a.reason, { merged: false, refused: true, main: a.main }));
-      return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : { merged: false });
+      return reply.send(a.kind === 'merged' ? { merged: true, main: a.main } : a.main === undefined ? { merged: false } : { merged: false, main: a.main });
     });
   }
   if (authenticate && h.mainHead) {

@@ -89,8 +89,10 @@ export type ClaimAnswer = Exclude<CentralClaim, { kind: 'main_moved' }>;
 export type WaitAnswer =
   | { readonly kind: 'merged'; readonly main: string }
   | { readonly kind: 'refused'; readonly main: string; readonly code: string; readonly reason: string }
-  /** Not yet (the wait timed out, or the central is stopping): the workspace looks again itself. */
-  | { readonly kind: 'pending' };
+  /** Not yet: the wait timed out (with `main`, main's head as the queue last left or saw it: a workspace
+   *  tells a queue working through a line from one that is stuck), or the central is stopping, or the head
+   *  is no commit here (without). */
+  | { readonly kind: 'pending'; readonly main?: string };
 
 interface Waiter {
   readonly branch: string;
@@ -191,7 +193,7 @@ export class MergeQueue {
       const waiter: Waiter = {
         branch, head,
         resolve: (a) => { clearTimeout(waiter.timer); this.waiters.delete(waiter); resolve(a); },
-        timer: setTimeout(() => waiter.resolve({ kind: 'pending' }), timeoutMs),
+        timer: setTimeout(() => waiter.resolve(this.lastMain === undefined ? { kind: 'pending' } : { kind: 'pending', main: this.lastMain }), timeoutMs),
       };
       this.waiters.add(waiter);
       // Already decided (the branch was merged before the call): answered at the next round, which this wakes.

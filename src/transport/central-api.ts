@@ -106,7 +106,9 @@ export async function callMainHead(api: string, creds: { user: string; password:
   }
 }
 
-export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | { readonly kind: 'pending' };
+/** Not merged yet: with `main`, the central answered (its wait timed out) and named main's head as it stands;
+ *  without, the call did not answer. */
+export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | { readonly kind: 'pending'; readonly main?: string };
 
 /**
  * Waits on the central until main holds `head` of `branch`, at most `timeoutMs`. A head the queue set
@@ -127,6 +129,7 @@ export async function callWait(api: string, creds: { user: string; password: str
   }
   const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   if (res.status === 200 && body.merged === true) return { kind: 'merged', main: String(body.main) };
+  if (res.status === 200 && body.merged === false && typeof body.main === 'string' && /^[0-9a-v]{32}$/.test(body.main)) return { kind: 'pending', main: body.main };
   // The queue set this workspace's head aside (it removes issue rows, or its merge failed): no wait will end it.
   if (res.status === 409 && body.refused === true) {
     const code = typeof body.code === 'string' && body.code in ERROR_CODES ? (body.code as ErrorCode) : 'GRAVA_E_MERGE';

@@ -18,6 +18,7 @@ import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js'
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
 import { callMainHead, callWait, reachableCentralApi } from './central-api.js';
+import { QueueDeadline, queueWaitLimits } from './queue-deadline.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 import { parseRemote } from './remote-url.js';
@@ -221,37 +222,50 @@ export function syncModeFor(url: string, setting: unknown): SyncMode {
 
 export type SyncMode = 'queue' | 'direct';
 
-/** How long a queue-mode sync waits for the central to merge its branch (GRAVA_QUEUE_WAIT_MS; default 60 s). */
-export function queueWaitMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_WAIT_MS);
-  return Number.isSafeInteger(n) && n > 0 ? n : 60_000;
-}
-
 /** Pauses between looks at the central's main while the queue merges: quick at first (the queue polls every
  *  50 ms and a fast-forward takes tens of ms), then gentler, so 50 waiting workspaces do not flood it. */
 const QUEUE_WAIT_STEPS_MS = [30, 30, 60, 60, 120, 250, 500] as const;
 
 /**
- * Waits until the central's main holds `head`: through the central's wait call when it answers, else (or
- * after it) fetching main with a growing pause (30 ms up to 500 ms).
- * Bounded by GRAVA_QUEUE_WAIT_MS: past it the sync fails with GRAVA_E_QUEUE_TIMEOUT; the branch stays
- * pushed and the queue merges it whenever it can, so the next sync finds it merged.
+ * Waits until the central's main holds `head`: through the central's wait call while it answers (one call
+ * held open at a time, at most 30 s each), else fetching main with a growing pause (30 ms up to 500 ms).
+ * Bounded by the queue's progress (queue-deadline.ts): the wait goes on while main keeps moving, and ends
+ * GRAVA_QUEUE_WAIT_MS (60 s) after main last moved, or GRAVA_QUEUE_WAIT_MAX_MS (5 min) after it began.
+ * Then the sync fails with GRAVA_E_QUEUE_TIMEOUT; the branch stays pushed and the queue merges it whenever
+ * it can, so the next sync finds it merged.
  */
 async function waitForQueue(replica: Replica, head: string, fetchMain: () => Promise<void>, opts: SyncOptions): Promise<'call' | 'poll'> {
   const now = opts.now ?? Date.now;
-  const limit = queueWaitMs();
-  const until = now() + limit;
+  const limits = queueWaitLimits();
+  const started = now();
+  const deadline = new QueueDeadline(started, limits);
   const branch = workspaceBranch(replica.config.actor);
   const holds = async (): Promise<boolean> => {
     const remote = (await heads(replica.db)).remote;
     return remote !== null && isAncestor(replica.db, head, remote);
   };
-  // The central's wait call answers the moment the queue has merged the head: no polling. Without it (an
-  // https remote with GRAVA_REMOTE_API unset, the HTTP port not exposed) the workspace looks for itself.
+  const timeout = (lastError?: string): GravaError => {
+    const why = deadline.ended(now()) === 'max'
+      ? `within ${Math.round(limits.maxMs / 1000)} s (GRAVA_QUEUE_WAIT_MAX_MS), though main moved ${deadline.mainMoves} time(s) meanwhile`
+      : `and main did not move for ${Math.round(limits.stallMs / 1000)} s (GRAVA_QUEUE_WAIT_MS)`;
+    return new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${branch} at ${head}, but the central's merge queue did not merge it ${why}; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: now() - started, main_moves: deadline.mainMoves });
+  };
+  // The central's wait call answers the moment the queue has merged the head: no polling. A call that times
+  // out names main's head, so the workspace can tell a queue that is working through a line from one that
+  // is stuck. Without it (an https remote with GRAVA_REMOTE_API unset, the HTTP port not exposed, a central
+  // that does not answer) the workspace looks for itself.
   const central = await reachableCentralApi(replica.config);
   if (central) {
-    const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, until - now())) });
-    if (v.kind === 'merged' && (await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
+    for (;;) {
+      const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, deadline.until() - now())) });
+      if (v.kind === 'merged') {
+        if ((await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
+        break;
+      }
+      if (v.main === undefined) break;
+      deadline.saw(v.main, now());
+      if (deadline.ended(now())) throw timeout();
+    }
   }
   let lastError: string | undefined;
   for (let n = 0; ; n++) {
@@ -262,10 +276,11 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
       lastError = err.message;
       return false;
     });
-    if (seen && (await holds())) return 'poll';
-    if (now() >= until) {
-      throw new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${branch} at ${head}, but the central's merge queue did not merge it within ${Math.round(limit / 1000)} s; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: limit });
+    if (seen) {
+      if (await holds()) return 'poll';
+      deadline.saw((await heads(replica.db)).remote, now());
     }
+    if (deadline.ended(now())) throw timeout(lastError);
     await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
   }
 }
