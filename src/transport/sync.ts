@@ -239,6 +239,8 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   const limits = queueWaitLimits();
   const started = now();
   const deadline = new QueueDeadline(started, limits);
+  // main as this cycle fetched it before the push: the first head seen since that differs is progress.
+  deadline.saw((await heads(replica.db)).remote, started);
   const branch = workspaceBranch(replica.config.actor);
   const holds = async (): Promise<boolean> => {
     const remote = (await heads(replica.db)).remote;
