@@ -45,6 +45,12 @@ export interface DaemonOptions {
 
 /** How often the daemon looks whether its workspace still exists. */
 const WORKSPACE_CHECK_MS = 5_000;
+/**
+ * How long an idle replica may yield to a busy merge queue: while heads wait on the central its idle pulls
+ * fetch nothing (main is about to move again, and fetching every move costs the central and this machine
+ * what the queue needs), but never when the last look at main began longer ago than this.
+ */
+export const YIELD_TO_QUEUE_MS = 15_000;
 
 export class Daemon {
   private replica!: Replica;
@@ -57,6 +63,9 @@ export class Daemon {
   private readonly timers: Timers;
   private readonly version = buildVersion();
   private workspaceCheck: unknown = null;
+  /** When the last cycle that looked at the central's main began (0: none yet), and idle pulls deferred since start. */
+  private lookedAt = 0;
+  private deferredPulls = 0;
 
   constructor(private readonly o: DaemonOptions) {
     this.timers = o.timers ?? realTimers;
@@ -146,7 +155,14 @@ export class Daemon {
 
   private async cycle(reason: CycleReason, writes: number): Promise<CycleSummary> {
     const r = this.replica;
-    if (r.config.remote) return syncOnce(r);
+    if (r.config.remote) {
+      // An idle pull yields to a busy merge queue, for at most YIELD_TO_QUEUE_MS since main was last looked at.
+      const started = this.timers.now();
+      const res = await syncOnce(r, { yieldToBusyQueue: reason === 'pull' && started - this.lookedAt < YIELD_TO_QUEUE_MS });
+      if (res.deferred) this.deferredPulls++;
+      else this.lookedAt = started;
+      return res;
+    }
     // A local-only workspace: the batch still becomes one Dolt commit.
     const t = this.timers.now();
     const commit = await commitAll(r.db, 'grava: local changes', r.config.actor);
@@ -160,6 +176,7 @@ export class Daemon {
     const fields = {
       reason: r.reason, writes: r.writes, duration_ms: r.duration_ms,
       ...(res ? { pulled: res.pulled, pushed: res.pushed, conflicts_resolved: res.conflicts_resolved, retries: res.retries, noop: res.noop } : {}),
+      ...(res && 'deferred' in res && res.deferred ? { deferred: true } : {}),
       // Where the cycle's time went (commit, fetch, merge, push, wait for the central's queue).
       ...(res && 'phases' in res ? { phases: res.phases, fetches: res.fetches } : {}),
       ...(r.error ? { error: r.error } : {}),
@@ -190,6 +207,7 @@ export class Daemon {
       syncing: s.running,
       consecutive_failures: s.consecutive_failures,
       cycles: s.cycles,
+      deferred_pulls: this.deferredPulls,
       remote: this.replica.config.remote ?? null,
       server_pid: this.replica.state.pid,
       rss_bytes: process.memoryUsage().rss,

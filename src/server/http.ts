@@ -27,6 +27,8 @@ export interface HttpHandlers {
   readonly waitFor?: (branch: string, head: string, timeoutMs: number) => Promise<WaitAnswer>;
   /** main's head as the merge queue knows it, from memory (undefined until the queue has looked). */
   readonly mainHead?: () => string | undefined;
+  /** Heads waiting in the merge queue (GET /v1/main's queue_depth: idle workspaces yield to a busy queue). */
+  readonly queueDepth?: () => number;
   /** A workspace branch's head as the central's Dolt holds it now (null when there is no such branch). */
   readonly branchHead?: (branch: string) => Promise<string | null>;
   /** Failed sign-ins allowed per address and user within a minute (default 10). */
@@ -124,7 +126,8 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       const main = mainHead();
       if (main === undefined) return reply.code(503).send(fail('GRAVA_E_NOT_RUNNING', "the central's merge queue has not looked at main yet"));
       const { branch } = query.data;
-      return reply.send(branch === undefined || !h.branchHead ? { main } : { main, branch_head: await h.branchHead(branch) });
+      const depth = h.queueDepth ? { queue_depth: h.queueDepth() } : {};
+      return reply.send(branch === undefined || !h.branchHead ? { main, ...depth } : { main, branch_head: await h.branchHead(branch), ...depth });
     });
   }
   if (authenticate && claim) {

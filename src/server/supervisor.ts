@@ -167,6 +167,7 @@ export class Supervisor {
         claim: (job) => this.queue.claim(job),
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
         mainHead: () => this.queue.mainHead(),
+        queueDepth: () => this.queue.stats().depth,
         branchHead: (branch) => branchHeadNow(this.authDb(), this.o.settings.database, branch),
       });
       try {

@@ -73,6 +73,9 @@ export interface SyncResult {
   /** Queue mode: ws/<actor> was pushed with --force, because the central's copy was already in the pushed head
    *  (Dolt's fast-forward check, half a push's round trips, skipped). False for a new branch or an unknown copy. */
   readonly push_forced: boolean;
+  /** An idle pull that yielded to a busy merge queue (`yieldToBusyQueue`): main had moved, but heads were
+   *  waiting on the central, so this replica fetches it at a later pull. Nothing was fetched or pushed. */
+  readonly deferred: boolean;
 }
 
 export interface SyncOptions {
@@ -83,6 +86,13 @@ export interface SyncOptions {
   readonly now?: () => number;
   /** Overrides sync.mode (tests and the fleet benchmark). */
   readonly mode?: SyncMode;
+  /**
+   * An idle pull (the daemon's, with nothing to send): in queue mode, when main has moved but the central
+   * says heads are waiting in its queue, fetch nothing now (`deferred: true`). main will move again as
+   * the queue drains, and every fetch and merge by an idle replica costs the busy central and this
+   * machine the CPU the queue needs. The daemon bounds how long a replica yields (docs/ARCHITECTURE.md).
+   */
+  readonly yieldToBusyQueue?: boolean;
 }
 
 /** Cells where this actor held an issue and the merge gave it to someone else. */
@@ -330,8 +340,12 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
    *  HTTP round trip instead of a Dolt fetch), over git by `git ls-remote`. False whenever it cannot tell. */
   // The central's own copy of ws/<actor> as its queue last saw it (from the same call).
   let centralBranchHead: string | null = null;
+  // Heads waiting in the central's queue, from the same call (null when unknown).
+  let centralQueueDepth: number | null = null;
+  let deferred = false;
   const mainUnmoved = async (): Promise<boolean> => {
     centralBranchHead = null;
+    centralQueueDepth = null;
     // A git remote whose refs/dolt/data is the object seen before this replica's last fetch holds nothing
     // new: one `git ls-remote` instead of Dolt's fetch (about a second even when idle).
     // After a rejected push the remote moved: fetch whatever a record says.
@@ -344,7 +358,15 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const central = await reachableCentralApi(replica.config);
     const seen = central ? await callMainHead(central.api, central.creds, branch) : undefined;
     centralBranchHead = seen?.branchHead ?? null;
+    centralQueueDepth = seen?.queueDepth ?? null;
     return seen !== undefined && seen.main === (await heads(db)).remote;
+  };
+  /** An idle pull yields to a busy queue: nothing to send (no batch committed now, main holds nothing
+   *  origin/main lacks) and heads waiting on the central. */
+  const yieldsToQueue = async (): Promise<boolean> => {
+    if (opts.yieldToBusyQueue !== true || mode !== 'queue' || retries > 0 || localCommit !== null || (centralQueueDepth ?? 0) === 0) return false;
+    const h = await heads(db);
+    return h.remote !== null && (h.local === h.remote || (await commitsAhead(db, 'main', 'origin/main')) === 0);
   };
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
@@ -363,7 +385,13 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
     centralBranchHead = null;
-    if (adoptBranch || !(await timed('fetch_ms', mainUnmoved))) await fetchMain();
+    if (adoptBranch || !(await timed('fetch_ms', mainUnmoved))) {
+      if (!adoptBranch && (await yieldsToQueue())) {
+        deferred = true;
+        return 0;
+      }
+      await fetchMain();
+    }
     if (adoptBranch) await adoptOwnBranch();
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
     const after = await mergeIncoming(replica, tally, seenRemote, timed, now);
@@ -457,6 +485,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       waited_by: waitedBy,
       fetches,
       push_forced: pushForced,
+      deferred,
     };
   }
 }

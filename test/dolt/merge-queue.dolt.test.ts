@@ -3,6 +3,8 @@
 // head into main one at a time, and a sync returns once main holds its head.
 
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Replica } from '../../src/storage/replica.js';
 import { rows } from '../../src/storage/dolt/db.js';
@@ -168,6 +170,52 @@ describe('the merge queue', () => {
     if (work[0]) expect(await isAncestorOnCentral(work[0].hash)).toBe(true);
   });
 
+  it('an idle pull told to yield fetches nothing while heads wait in the queue; a sync with something to send, or with the queue empty, fetches', async () => {
+    const [x, y] = await Promise.all([workspace('yield-x'), workspace('yield-y')]);
+    await syncOnce(x);
+    await syncOnce(y);
+    // The real central's GET /v1/main, with the queue depth this test chooses; every other call is not answered
+    // (404), so a sync that waits for its merge looks at main itself.
+    let depth = 3;
+    const fake = createServer((req, res) => {
+      if (req.method !== 'GET' || !req.url?.startsWith('/v1/main')) { res.writeHead(404).end(); return; }
+      void onCentral<{ h: string }>("SELECT HASHOF('main') AS h").then(([m]) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth }));
+      });
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    process.env.GRAVA_REMOTE_API = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    try {
+      const first = await y.issues.create({ title: 'made while the queue is busy' });
+      await syncOnce(y);
+      const yielded = await syncOnce(x, { yieldToBusyQueue: true });
+      expect(yielded).toMatchObject({ deferred: true, fetches: 0, pulled: 0, pushed: 0, noop: true });
+      await expect(x.issues.get(first.id)).rejects.toMatchObject({ code: 'GRAVA_E_NOT_FOUND' });
+      // A sync not told to yield (the CLI's) fetches whatever the queue holds.
+      const asked = await syncOnce(x);
+      expect(asked).toMatchObject({ deferred: false, fetches: 1 });
+      expect((await x.issues.get(first.id)).title).toBe('made while the queue is busy');
+      // Something to send: never yields.
+      const second = await y.issues.create({ title: 'second, queue still busy' });
+      await syncOnce(y);
+      await x.issues.create({ title: 'a write of its own' });
+      const sending = await syncOnce(x, { yieldToBusyQueue: true });
+      expect(sending.deferred).toBe(false);
+      expect(sending.pushed).toBeGreaterThan(0);
+      expect((await x.issues.get(second.id)).title).toBe('second, queue still busy');
+      // The queue empty: an idle pull fetches.
+      depth = 0;
+      const third = await y.issues.create({ title: 'third, queue empty' });
+      await syncOnce(y);
+      const idle = await syncOnce(x, { yieldToBusyQueue: true });
+      expect(idle).toMatchObject({ deferred: false, fetches: 1 });
+      expect((await x.issues.get(third.id)).title).toBe('third, queue empty');
+    } finally {
+      process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
+      await new Promise((r) => fake.close(r));
+    }
+  });
+
   it("an idle sync asks the central whether main moved (GET /v1/main) and fetches nothing when it did not; once main moves, it fetches and merges", async () => {
     const [x, y] = await Promise.all([workspace('idle-x'), workspace('idle-y')]);
     await syncOnce(x);
@@ -177,7 +225,7 @@ describe('the merge queue', () => {
     expect(idle.noop).toBe(true);
     const main = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
     const auth = `Basic ${Buffer.from(`${central.env.GRAVA_REMOTE_USER!}:${central.env.GRAVA_REMOTE_PASSWORD!}`).toString('base64')}`;
-    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main });
+    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main, queue_depth: 0 });
     expect((await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`)).status).toBe(401);
     const made = await y.issues.create({ title: 'seen by an idle workspace' });
     await syncOnce(y);
@@ -269,10 +317,11 @@ describe('the merge queue', () => {
     expect((await wait(`${user}:wrong`, { branch, head })).status).toBe(401);
     expect((await wait(good, { branch, head: 'nothash' })).status).toBe(400);
     expect(await (await wait(good, { branch, head, timeout_ms: 5_000 })).json()).toMatchObject({ merged: true });
-    // A head that is no commit here is not answered (and does not stop the queue: the next sync is merged);
-    // the timed-out call names main's head as it stands.
+    // A head that is no commit here is not answered (and does not stop the queue: the next sync is merged).
+    expect(await (await wait(good, { branch, head: 'v'.repeat(32), timeout_ms: 1_000 })).json()).toEqual({ merged: false });
+    // A wait that times out names main's head as it stands (a workspace tells a moving queue from a stuck one).
     const mainNow = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
-    expect(await (await wait(good, { branch, head: 'v'.repeat(32), timeout_ms: 1_000 })).json()).toEqual({ merged: false, main: mainNow });
+    expect(await (await wait(good, { branch: 'ws/nobody-pushed-this', head: 'v'.repeat(32), timeout_ms: 500 })).json()).toEqual({ merged: false, main: mainNow });
     await r.issues.create({ title: 'after a made-up head' });
     expect((await syncOnce(r)).waited_by).toBe('call');
   });
