@@ -63,8 +63,8 @@ export class Daemon {
   private readonly timers: Timers;
   private readonly version = buildVersion();
   private workspaceCheck: unknown = null;
-  /** When the last cycle that looked at the central's main began (0: none yet), and idle pulls deferred since start. */
-  private lookedAt = 0;
+  /** When the last cycle that looked at the central's main began (null: none yet), and idle pulls deferred since start. */
+  private lookedAt: number | null = null;
   private deferredPulls = 0;
 
   constructor(private readonly o: DaemonOptions) {
@@ -156,9 +156,12 @@ export class Daemon {
   private async cycle(reason: CycleReason, writes: number): Promise<CycleSummary> {
     const r = this.replica;
     if (r.config.remote) {
-      // An idle pull yields to a busy merge queue, for at most YIELD_TO_QUEUE_MS since main was last looked at.
+      // An idle pull yields to a busy merge queue, for at most YIELD_TO_QUEUE_MS since main was last looked at
+      // (a clock set back counts as too long), and never while cycles are failing: a deferred cycle is no success.
       const started = this.timers.now();
-      const res = await syncOnce(r, { yieldToBusyQueue: reason === 'pull' && started - this.lookedAt < YIELD_TO_QUEUE_MS });
+      const since = this.lookedAt === null ? null : started - this.lookedAt;
+      const yieldToBusyQueue = reason === 'pull' && since !== null && since >= 0 && since < YIELD_TO_QUEUE_MS && this.scheduler.status().consecutive_failures === 0;
+      const res = await syncOnce(r, { yieldToBusyQueue });
       if (res.deferred) this.deferredPulls++;
       else this.lookedAt = started;
       return res;

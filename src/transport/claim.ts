@@ -23,6 +23,7 @@ import { fetchRemote } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
 import { checkReachable } from './reachability.js';
 import { remoteCall, syncHoldingLock } from './sync.js';
+import { syncLockWaitMs } from './queue-deadline.js';
 import { backoffDelay, CLAIM_BACKOFF, sleep } from '../errors/retry.js';
 
 export interface ClaimResult {
@@ -79,6 +80,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
     throw new GravaError('GRAVA_E_REMOTE', `${err.message.split(';')[0] ?? err.message}; a claim is decided by the central, so nothing was claimed (\`--claim --offline\` claims locally and reports a lost claim at the next sync)`, err.data);
   }
   const central = user !== undefined ? await reachableCentralApi(replica.config) : undefined;
+  // Behind a sync that waits for a busy merge queue: as long as that wait may last.
   return withFileLock(replica.paths.syncLock, async () => {
     if (central) return claimByCall(replica, central, id, remote, user, opts, started);
     const ctx = {
@@ -115,5 +117,5 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
       const local = await replica.issues.get(id);
       return { issue: { ...local, changed: r.kind === 'won', lease_until: r.issue.lease_until }, decided_by: 'central', via: 'push', races, duration_ms: Date.now() - started };
     }
-  });
+  }, syncLockWaitMs());
 }

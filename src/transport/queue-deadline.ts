@@ -24,6 +24,19 @@ export function queueWaitLimits(env: Readonly<Record<string, string | undefined>
   return { stallMs, maxMs: Math.max(stallMs, read(env.GRAVA_QUEUE_WAIT_MAX_MS, DEFAULT_MAX_MS)) };
 }
 
+/**
+ * How long a caller waits for `.grava/sync.lock` (a sync or a claim behind a running sync): the running
+ * sync's whole wait for the queue, and a minute for its own fetch, merge and push.
+ */
+export function syncLockWaitMs(limits: QueueWaitLimits = queueWaitLimits()): number {
+  return limits.maxMs + 60_000;
+}
+
+/** Milliseconds as seconds for a message: 1.5, 60. */
+export function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
 export type QueueWaitEnd = 'stalled' | 'max';
 
 export class QueueDeadline {

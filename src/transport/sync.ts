@@ -18,7 +18,7 @@ import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js'
 import { commitAll } from '../storage/dolt/version-control.js';
 import { remoteAccess } from './remote-access.js';
 import { callMainHead, callWait, reachableCentralApi } from './central-api.js';
-import { QueueDeadline, queueWaitLimits } from './queue-deadline.js';
+import { QueueDeadline, queueWaitLimits, seconds, syncLockWaitMs } from './queue-deadline.js';
 import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 import { parseRemote } from './remote-url.js';
@@ -108,7 +108,7 @@ export function lostClaimsIn(decisions: readonly RowDecision[], actor: string): 
 
 export async function syncOnce(replica: Replica, opts: SyncOptions = {}): Promise<SyncResult> {
   const access = remoteAccess(replica.config);
-  return withFileLock(replica.paths.syncLock, () => cycle(replica, access.remote.url, access.user, opts));
+  return withFileLock(replica.paths.syncLock, () => cycle(replica, access.remote.url, access.user, opts), syncLockWaitMs());
 }
 
 /** The same cycle for a caller that already holds `.grava/sync.lock` (a fleet-wide claim). */
@@ -258,8 +258,8 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   };
   const timeout = (lastError?: string): GravaError => {
     const why = deadline.ended(now()) === 'max'
-      ? `within ${Math.round(limits.maxMs / 1000)} s (GRAVA_QUEUE_WAIT_MAX_MS), though main moved ${deadline.mainMoves} time(s) meanwhile`
-      : `and main did not move for ${Math.round(limits.stallMs / 1000)} s (GRAVA_QUEUE_WAIT_MS)`;
+      ? `within ${seconds(limits.maxMs)} s (GRAVA_QUEUE_WAIT_MAX_MS), though main moved ${deadline.mainMoves} time(s) meanwhile`
+      : `and main did not move for ${seconds(limits.stallMs)} s as far as this workspace saw (GRAVA_QUEUE_WAIT_MS)`;
     return new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${branch} at ${head}, but the central's merge queue did not merge it ${why}; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: now() - started, main_moves: deadline.mainMoves });
   };
   // The central's wait call answers the moment the queue has merged the head: no polling. A call that times
@@ -276,7 +276,11 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
       }
       if (v.main === undefined) break;
       deadline.saw(v.main, now());
-      if (deadline.ended(now())) throw timeout();
+      if (deadline.ended(now())) {
+        // One last look of its own: the merge may have landed as the call timed out.
+        if ((await fetchMain().then(() => true, () => false)) && (await holds())) return 'poll';
+        throw timeout();
+      }
     }
   }
   let lastError: string | undefined;
@@ -361,12 +365,13 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     centralQueueDepth = seen?.queueDepth ?? null;
     return seen !== undefined && seen.main === (await heads(db)).remote;
   };
-  /** An idle pull yields to a busy queue: nothing to send (no batch committed now, main holds nothing
-   *  origin/main lacks) and heads waiting on the central. */
+  /** An idle pull yields to a busy queue: nothing to send (no batch committed now, main is origin/main)
+   *  and heads waiting on the central. */
   const yieldsToQueue = async (): Promise<boolean> => {
     if (opts.yieldToBusyQueue !== true || mode !== 'queue' || retries > 0 || localCommit !== null || (centralQueueDepth ?? 0) === 0) return false;
+    // main is origin/main: nothing of this replica's to send, and nothing fetched earlier left to merge.
     const h = await heads(db);
-    return h.remote !== null && (h.local === h.remote || (await commitsAhead(db, 'main', 'origin/main')) === 0);
+    return h.remote !== null && h.local === h.remote;
   };
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.

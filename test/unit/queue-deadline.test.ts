@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QueueDeadline, queueWaitLimits } from '../../src/transport/queue-deadline.js';
+import { QueueDeadline, queueWaitLimits, seconds, syncLockWaitMs } from '../../src/transport/queue-deadline.js';
 
 describe('queueWaitLimits', () => {
   it('reads GRAVA_QUEUE_WAIT_MS and GRAVA_QUEUE_WAIT_MAX_MS, falls back on anything but a positive integer, and never caps below the stall bound', () => {
@@ -7,6 +7,16 @@ describe('queueWaitLimits', () => {
     expect(queueWaitLimits({ GRAVA_QUEUE_WAIT_MS: '1500', GRAVA_QUEUE_WAIT_MAX_MS: '9000' })).toEqual({ stallMs: 1_500, maxMs: 9_000 });
     for (const bad of ['0', '-5', '1.5', 'soon', '']) expect(queueWaitLimits({ GRAVA_QUEUE_WAIT_MS: bad, GRAVA_QUEUE_WAIT_MAX_MS: bad })).toEqual({ stallMs: 60_000, maxMs: 300_000 });
     expect(queueWaitLimits({ GRAVA_QUEUE_WAIT_MS: '400000' })).toEqual({ stallMs: 400_000, maxMs: 400_000 });
+  });
+});
+
+describe('syncLockWaitMs and seconds', () => {
+  it('a sync or claim behind a running sync waits out that sync\'s whole queue wait and a minute more', () => {
+    expect(syncLockWaitMs({ stallMs: 60_000, maxMs: 300_000 })).toBe(360_000);
+    expect(syncLockWaitMs(queueWaitLimits({ GRAVA_QUEUE_WAIT_MAX_MS: '600000' }))).toBe(660_000);
+  });
+  it('shows milliseconds as seconds with at most one decimal', () => {
+    expect([seconds(1_500), seconds(60_000), seconds(1_449), seconds(250)]).toEqual(['1.5', '60', '1.4', '0.3']);
   });
 });
 
