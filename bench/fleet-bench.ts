@@ -72,6 +72,8 @@ export interface FleetResult {
   lost_writes: number;
   /** Daemon driver: (replica, write) pairs not on that replica at the end; 0 once converged. */
   missing_at_end?: number;
+  /** Daemon driver: idle pulls that yielded to a busy merge queue (fetched nothing), over the whole run. */
+  deferred_pulls?: number;
   /** Daemon driver: cores used by each role (workspace Dolt servers, daemons, the central's Dolt and supervisor,
    *  the benchmark itself) in the steady phase and from the burst to convergence, with each phase's wall time. */
   cpu_by_role?: { steady: Record<string, number>; burst: Record<string, number> };
@@ -214,6 +216,7 @@ export function reportFleet(r: FleetResult): string {
     `  convergence after the last write: ${Number.isNaN(r.convergence_ms) ? 'NOT converged' : `${r.convergence_ms} ms`}`,
     `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,
     ...(r.cpu_by_role ? (['steady', 'burst'] as const).map((k) => `  cores used (${k}, ${r.cpu_by_role![k].wall_s} s): ${Object.entries(r.cpu_by_role![k]).filter(([n]) => n !== 'wall_s').map(([n, v]) => `${n} ${v}`).join(', ')}`) : []),
+    ...(r.deferred_pulls !== undefined ? [`  idle pulls that yielded to a busy queue: ${r.deferred_pulls}`] : []),
     `  acknowledged writes lost: ${r.lost_writes}${r.missing_at_end ? ` (and ${r.missing_at_end} replica x write pairs not yet there: not converged)` : ''}`,
   ].join('\n');
 }

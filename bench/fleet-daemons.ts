@@ -165,7 +165,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
     }
     const lost = written.filter((t) => !anywhere.has(t)).length;
     const burstTo = convergedAt ?? Date.now();
-    const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number }));
+    const status = await Promise.all(fleet.map(async (w) => (await w.rpc.call('daemon.status')) as { pid: number; server_pid: number; deferred_pulls?: number }));
     const fleetRss = status.reduce((sum, s) => sum + proc(s.pid).rss + proc(s.server_pid).rss, 0);
     const cycles = fleet.flatMap((w) => cyclesOf(w.paths));
     const steady = cycles.filter((c) => c.at >= steadyFrom && c.at < burstFrom && c.writes > 0 && c.code === null);
@@ -202,6 +202,7 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       fleet_rss_mb: fleetRss,
       lost_writes: lost,
       missing_at_end: missing,
+      deferred_pulls: status.reduce((sum, s) => sum + (s.deferred_pulls ?? 0), 0),
       cpu_by_role: {
         steady: coresUsed(steadyCpu0, burstCpu0, burstFrom - steadyFrom),
         burst: coresUsed(burstCpu0, burstCpu1, burstTo - burstFrom),
