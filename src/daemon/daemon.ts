@@ -49,8 +49,15 @@ const WORKSPACE_CHECK_MS = 5_000;
  * How long an idle replica may yield to a busy merge queue: while heads wait on the central its idle pulls
  * fetch nothing (main is about to move again, and fetching every move costs the central and this machine
  * what the queue needs), but never when the last look at main began longer ago than this.
+ * GRAVA_YIELD_TO_QUEUE_MS overrides it (0: never yield).
  */
 export const YIELD_TO_QUEUE_MS = 15_000;
+
+export function yieldToQueueMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const v = env.GRAVA_YIELD_TO_QUEUE_MS;
+  const n = v === undefined || v.trim() === '' ? Number.NaN : Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : YIELD_TO_QUEUE_MS;
+}
 
 export class Daemon {
   private replica!: Replica;
@@ -160,7 +167,7 @@ export class Daemon {
       // (a clock set back counts as too long), and never while cycles are failing: a deferred cycle is no success.
       const started = this.timers.now();
       const since = this.lookedAt === null ? null : started - this.lookedAt;
-      const yieldToBusyQueue = reason === 'pull' && since !== null && since >= 0 && since < YIELD_TO_QUEUE_MS && this.scheduler.status().consecutive_failures === 0;
+      const yieldToBusyQueue = reason === 'pull' && since !== null && since >= 0 && since < yieldToQueueMs() && this.scheduler.status().consecutive_failures === 0;
       const res = await syncOnce(r, { yieldToBusyQueue });
       if (res.deferred) this.deferredPulls++;
       else this.lookedAt = started;
