@@ -72,6 +72,8 @@ export class Daemon {
   private workspaceCheck: unknown = null;
   /** When the last cycle that looked at the central's main began (null: none yet), and idle pulls deferred since start. */
   private lookedAt: number | null = null;
+  /** Aborted when the daemon stops: a cycle waiting for the central's queue stops waiting (its branch is pushed). */
+  private readonly stopWaiting = new AbortController();
   private deferredPulls = 0;
 
   constructor(private readonly o: DaemonOptions) {
@@ -168,7 +170,7 @@ export class Daemon {
       const started = this.timers.now();
       const since = this.lookedAt === null ? null : started - this.lookedAt;
       const yieldToBusyQueue = reason === 'pull' && since !== null && since >= 0 && since < yieldToQueueMs() && this.scheduler.status().consecutive_failures === 0;
-      const res = await syncOnce(r, { yieldToBusyQueue });
+      const res = await syncOnce(r, { yieldToBusyQueue, signal: this.stopWaiting.signal });
       if (res.deferred) this.deferredPulls++;
       else this.lookedAt = started;
       return res;
@@ -285,6 +287,7 @@ export class Daemon {
     log.info({ why }, 'daemon stopping');
     this.timers.clearTimeout(this.workspaceCheck);
     await this.rpc.stop();
+    this.stopWaiting.abort();
     await this.scheduler.stop();
     const pending = this.scheduler.status().pending_writes;
     try {
@@ -294,7 +297,8 @@ export class Daemon {
         const bound = this.o.finalSyncMs ?? 5_000;
         let timer: NodeJS.Timeout | undefined;
         const outcome = await Promise.race([
-          syncOnce(this.replica).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e: asGravaError(e) })),
+          // Its wait for the queue ends with the bound: the batch is pushed, and the next start sees it merged.
+          syncOnce(this.replica, { signal: AbortSignal.timeout(bound) }).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e: asGravaError(e) })),
           new Promise<{ ok: false; e: GravaError }>((resolve) => { timer = setTimeout(() => resolve({ ok: false, e: new GravaError('GRAVA_E_REMOTE', `final sync did not finish in ${bound} ms`) }), bound); }),
         ]);
         if (timer) clearTimeout(timer);

@@ -117,14 +117,14 @@ export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | {
  * aside is an error with the central's code (GRAVA_E_HISTORY_REWRITE when it removes issue rows); anything
  * that keeps the call from answering is 'pending', and the caller looks for itself.
  */
-export async function callWait(api: string, creds: { user: string; password: string }, req: { branch: string; head: string; timeoutMs: number }): Promise<WaitVerdict> {
+export async function callWait(api: string, creds: { user: string; password: string }, req: { branch: string; head: string; timeoutMs: number }, signal?: AbortSignal): Promise<WaitVerdict> {
   let res: Response;
   try {
     res = await fetch(`${api}/v1/queue/wait`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
       body: JSON.stringify({ branch: req.branch, head: req.head, timeout_ms: req.timeoutMs }),
-      signal: AbortSignal.timeout(req.timeoutMs + 5_000),
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(req.timeoutMs + 5_000)]) : AbortSignal.timeout(req.timeoutMs + 5_000),
     });
   } catch {
     return { kind: 'pending' };

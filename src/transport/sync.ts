@@ -93,6 +93,9 @@ export interface SyncOptions {
    * machine the CPU the queue needs. The daemon bounds how long a replica yields (docs/ARCHITECTURE.md).
    */
   readonly yieldToBusyQueue?: boolean;
+  /** Stops a queue-mode sync's wait for its merge (a daemon stopping): it fails GRAVA_E_QUEUE_TIMEOUT at once,
+   *  its branch pushed; the next sync waits again. */
+  readonly signal?: AbortSignal;
 }
 
 /** Cells where this actor held an issue and the merge gave it to someone else. */
@@ -257,7 +260,7 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
     return remote !== null && isAncestor(replica.db, head, remote);
   };
   const timeout = (lastError?: string): GravaError => {
-    const why = deadline.ended(now()) === 'max'
+    const why = opts.signal?.aborted ? 'before this workspace stopped waiting (its daemon is stopping)' : deadline.ended(now()) === 'max'
       ? `within ${seconds(limits.maxMs)} s (GRAVA_QUEUE_WAIT_MAX_MS), though main moved ${deadline.mainMoves} time(s) meanwhile`
       : `and main did not move for ${seconds(limits.stallMs)} s as far as this workspace saw (GRAVA_QUEUE_WAIT_MS)`;
     return new GravaError('GRAVA_E_QUEUE_TIMEOUT', `pushed ${branch} at ${head}, but the central's merge queue did not merge it ${why}; nothing is lost (the branch stays on the central and the next sync waits again). \`grava server status\` on the central shows the queue (a central that is a plain dolt sql-server has none: set sync.mode to direct)${lastError ? `; last fetch error: ${lastError}` : ''}`, { head, waited_ms: now() - started, main_moves: deadline.mainMoves });
@@ -269,7 +272,8 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   const central = await reachableCentralApi(replica.config);
   if (central) {
     for (;;) {
-      const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, deadline.until() - now())) });
+      if (opts.signal?.aborted) throw timeout();
+      const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, deadline.until() - now())) }, opts.signal);
       if (v.kind === 'merged') {
         if ((await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
         break;
@@ -296,7 +300,7 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
       if (await holds()) return 'poll';
       deadline.saw((await heads(replica.db)).remote, now());
     }
-    if (deadline.ended(now())) throw timeout(lastError);
+    if (deadline.ended(now()) || opts.signal?.aborted) throw timeout(lastError);
     await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
   }
 }

@@ -346,6 +346,21 @@ describe('the merge queue', () => {
       try {
         const b = await rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [workspaceBranch(r.config.actor)]);
         expect(b[0]?.hash).toBe((await rows<{ h: string }>(r.db, "SELECT HASHOF('main') AS h"))[0]!.h);
+        // A daemon stopping aborts the wait: the sync fails at once (not after the 60 s bound), its branch pushed.
+        await r.issues.create({ title: 'pushed while the daemon stops' });
+        process.env.GRAVA_REMOTE_API = 'http://127.0.0.1:9';
+        const stopping = new AbortController();
+        const t0 = Date.now();
+        const pending = syncOnce(r, { signal: stopping.signal }).then(() => null, (e: unknown) => e as { code?: string; message: string });
+        setTimeout(() => stopping.abort(), 1_000);
+        const aborted = await pending;
+        process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
+        expect(aborted?.code).toBe('GRAVA_E_QUEUE_TIMEOUT');
+        expect(aborted?.message).toMatch(/before this workspace stopped waiting \(its daemon is stopping\); nothing is lost/);
+        expect(Date.now() - t0).toBeLessThan(30_000);
+        const moved = await rows<{ hash: string }>(db, 'SELECT hash FROM dolt_branches WHERE name = ?', [workspaceBranch(r.config.actor)]);
+        expect(moved[0]?.hash).toBe((await rows<{ h: string }>(r.db, "SELECT HASHOF('main') AS h"))[0]!.h);
+        expect(moved[0]?.hash).not.toBe(b[0]?.hash);
       } finally { await db.destroy(); }
     } finally {
       delete process.env.GRAVA_QUEUE_WAIT_MS;
