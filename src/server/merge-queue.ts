@@ -216,10 +216,11 @@ export class MergeQueue {
       else if (done !== undefined && done !== w.checked && !this.waiting.has(w.branch)) {
         // The branch moved on past this head and that was handled: main may hold it (an older head).
         w.checked = done;
-        // A head that is no commit here (made up, or garbage-collected) cannot be answered: the caller looks itself.
-        const held = await isAncestor(db, w.head, main).catch(() => undefined);
-        if (held === undefined) w.resolve({ kind: 'pending' });
-        else if (held) w.resolve({ kind: 'merged', main });
+        // A failed check (a head that is no commit here, or Dolt busy under load) is not answered early: the
+        // waiter's timer answers it with main's head, and the workspace calls again. (Answering at once without
+        // main sent workspaces to fetching main from Dolt in a loop, the load a busy central can least afford.)
+        const held = await isAncestor(db, w.head, main).catch(() => false);
+        if (held) w.resolve({ kind: 'merged', main });
       }
     }
   }
