@@ -299,6 +299,11 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
     if (seen) {
       if (await holds()) return 'poll';
       deadline.saw((await heads(replica.db)).remote, now());
+    } else if (central) {
+      // This workspace's own look failed (a fetch that hung until its deadline, under load): whether the
+      // queue moved meanwhile is asked of the central's memory, so a slow fetch is not taken for a stuck queue.
+      const m = await callMainHead(central.api, central.creds);
+      if (m) deadline.saw(m.main, now());
     }
     if (deadline.ended(now()) || opts.signal?.aborted) throw timeout(lastError);
     await (opts.sleep ?? sleep)(QUEUE_WAIT_STEPS_MS[Math.min(n, QUEUE_WAIT_STEPS_MS.length - 1)]!);
