@@ -249,6 +249,7 @@ export class Daemon {
         return { ...(rec.result as SyncResult), writes: rec.writes };
       },
       settingsChanged: () => this.reloadSettings(),
+      stopping: this.stopWaiting.signal,
     };
   }
 
@@ -286,8 +287,10 @@ export class Daemon {
     const t = this.timers.now();
     log.info({ why }, 'daemon stopping');
     this.timers.clearTimeout(this.workspaceCheck);
-    await this.rpc.stop();
+    // First: a request in flight (a `grava sync` through the daemon) may be a cycle waiting for the queue,
+    // which the RPC server's stop would otherwise wait out.
     this.stopWaiting.abort();
+    await this.rpc.stop();
     await this.scheduler.stop();
     const pending = this.scheduler.status().pending_writes;
     try {
@@ -297,12 +300,13 @@ export class Daemon {
         const bound = this.o.finalSyncMs ?? 5_000;
         let timer: NodeJS.Timeout | undefined;
         const outcome = await Promise.race([
-          // Its wait for the queue ends with the bound: the batch is pushed, and the next start sees it merged.
-          syncOnce(this.replica, { signal: AbortSignal.timeout(bound) }).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e: asGravaError(e) })),
+          // Its wait for the queue ends just before the bound: the batch is pushed, and the queue merges it.
+          syncOnce(this.replica, { signal: AbortSignal.timeout(Math.max(0, bound - 500)) }).then((r) => ({ ok: true as const, r }), (e: unknown) => ({ ok: false as const, e: asGravaError(e) })),
           new Promise<{ ok: false; e: GravaError }>((resolve) => { timer = setTimeout(() => resolve({ ok: false, e: new GravaError('GRAVA_E_REMOTE', `final sync did not finish in ${bound} ms`) }), bound); }),
         ]);
         if (timer) clearTimeout(timer);
         if (outcome.ok) log.info({ pushed: outcome.r.pushed, pulled: outcome.r.pulled }, 'final sync');
+        else if (outcome.e.code === 'GRAVA_E_QUEUE_TIMEOUT') log.info({ error: { code: outcome.e.code, message: outcome.e.message } }, "final sync pushed the batch; the central's queue merges it");
         else log.warn({ error: { code: outcome.e.code, message: outcome.e.message } }, 'final sync skipped; the next start sends the batch');
       }
       await this.replica.clock.persist();

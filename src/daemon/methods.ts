@@ -16,6 +16,8 @@ export interface MethodContext {
   sync(force: boolean): Promise<SyncResult & { writes?: number }>;
   /** Called after a setting changed, so the daemon applies it at once. */
   settingsChanged?(): void;
+  /** Aborted when the daemon stops: a sync a request runs stops waiting for the central's queue. */
+  readonly stopping?: AbortSignal;
 }
 
 interface Method<S extends z.ZodType> {
@@ -97,7 +99,7 @@ export const METHODS = {
       if (!ctx.replica.config.remote) return { ...(await ctx.replica.issues.claim(p.id, lease)), decided_by: 'local' };
       if (p.offline === true) return { ...(await ctx.replica.issues.claim(p.id, { ...lease, offline: true })), decided_by: 'local' };
       const { claimFleetWide } = await import('../transport/claim.js');
-      const r = await claimFleetWide(ctx.replica, p.id, lease);
+      const r = await claimFleetWide(ctx.replica, p.id, ctx.stopping ? { ...lease, signal: ctx.stopping } : lease);
       return { ...r.issue, decided_by: r.decided_by, via: r.via, races: r.races };
     },
   }),

@@ -42,6 +42,8 @@ export interface ClaimOptions {
   readonly maxRaces?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Ends the wait of a sync the claim runs first (a daemon stopping); see SyncOptions.signal. */
+  readonly signal?: AbortSignal;
 }
 
 async function adoptHead(replica: Replica): Promise<void> {
@@ -57,7 +59,7 @@ async function claimByCall(replica: Replica, { api, creds }: CentralApi, id: str
     if (v.kind === 'absent') {
       // Not on the central yet (made here and not synced): send local work first, once.
       if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
-      await syncHoldingLock(replica, remote, user);
+      await syncHoldingLock(replica, remote, user, opts.signal ? { signal: opts.signal } : {});
       pushedLocal = true;
       continue;
     }
@@ -99,7 +101,7 @@ export async function claimFleetWide(replica: Replica, id: string, opts: ClaimOp
       if (r.kind === 'absent') {
         // Not on the central yet (made here and not synced): send local work first, once.
         if (pushedLocal) throw new GravaError('GRAVA_E_NOT_FOUND', `no issue ${id} on the central server`, { id });
-        await syncHoldingLock(replica, remote, user);
+        await syncHoldingLock(replica, remote, user, opts.signal ? { signal: opts.signal } : {});
         pushedLocal = true;
         continue;
       }

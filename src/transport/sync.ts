@@ -289,6 +289,8 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
   }
   let lastError: string | undefined;
   for (let n = 0; ; n++) {
+    // Stopped waiting (a daemon stopping): no further look, which could take as long as a fetch may.
+    if (opts.signal?.aborted) throw timeout(lastError);
     // The push landed: a central restarting meanwhile (its Dolt, or the whole server) is waited out.
     const seen = await fetchMain().then(() => true, (e: unknown) => {
       const err = asGravaError(e);
