@@ -4,7 +4,7 @@
 
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { backoffDelay, PUSH_BACKOFF, sleep, type Backoff } from '../errors/retry.js';
-import { isLocalContention } from '../storage/dolt/contention.js';
+import { isLocalContention, isUnreadableRemoteHead } from '../storage/dolt/contention.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { Repair } from '../storage/versioning/invariant-repair.js';
@@ -427,7 +427,17 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const known = centralBranchHead;
     const force = known !== null && known === (await remoteBranchHead(db, branch)) && (await isAncestor(db, known, after.local).catch(() => false));
     pushForced = force;
-    await timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force })));
+    const push = (f: boolean): Promise<void> => timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force: f })));
+    try {
+      await push(force);
+    } catch (e) {
+      // The central's copy of ws/<actor> names a commit the central cannot read (after a kill -9 of it): every
+      // plain push would fail the same way. Only this workspace writes that branch, and its head holds every
+      // commit it pushed there, so the copy is replaced.
+      if (force || !isUnreadableRemoteHead(asGravaError(e).message)) throw e;
+      await push(true);
+      pushForced = true;
+    }
     waitedBy = await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));
     mergedAt = new Date(now()).toISOString();
     lastHead = (await mergeIncoming(replica, tally, seenRemote, timed, now)).local;

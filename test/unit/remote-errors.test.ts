@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { remoteError } from '../../src/storage/versioning/remotes.js';
+import { isUnreadableRemoteHead } from '../../src/storage/dolt/contention.js';
 
 describe('remote errors', () => {
   it('a lost push race is GRAVA_E_PUSH_REJECTED; transient remote failures are marked for a retry; credentials are GRAVA_E_AUTH', () => {
@@ -16,5 +17,11 @@ describe('remote errors', () => {
     const other = remoteError(new Error('connection refused'), 'fetch failed');
     expect(other.code).toBe('GRAVA_E_REMOTE');
     expect(other.data?.transient).toBeUndefined();
+  });
+
+  it('a push whose remote branch head cannot be read is recognised (the text the crash drill saw), and nothing else is', () => {
+    const seen = remoteError(new Error("CALL DOLT_PUSH('--user', 'syncer', 'origin', 'main:ws/crash-3') - unknown push error; expected SerialMessage type for commit value, found <nil>"), 'push failed');
+    expect(isUnreadableRemoteHead(seen.message)).toBe(true);
+    for (const text of ['unknown push error; http status: 404', '! [rejected] main -> main (non-fast-forward)', 'expected SerialMessage type for commit value, found *types.Map']) expect(isUnreadableRemoteHead(text)).toBe(false);
   });
 });

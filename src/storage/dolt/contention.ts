@@ -69,6 +69,15 @@ export function isPushRace(text: string): boolean {
   return PUSH_RACE.some((r) => r.test(text));
 }
 
+/**
+ * A push whose fast-forward check could not read the remote branch's head commit (Dolt's
+ * `expected SerialMessage type for commit value, found <nil>`): the remote's ref names a commit it cannot
+ * load. Seen once, pushing ws/<actor> after a kill -9 of the central in the crash drill (docs/DOLT.md).
+ */
+export function isUnreadableRemoteHead(text: string): boolean {
+  return /expected SerialMessage type for commit value, found <nil>/i.test(text);
+}
+
 export function isRemoteReadRace(text: string): boolean {
   return REMOTE_READ_RACE.some((r) => r.test(text));
 }
