@@ -11,7 +11,7 @@ import type { Repair } from '../storage/versioning/invariant-repair.js';
 import { theirStamps, type RowDecision } from '../merge/decide.js';
 import { dropGitRemoteCache, fetchRemote, pushRemote, withPushLock } from '../storage/versioning/remotes.js';
 import type { Replica } from '../storage/replica.js';
-import { commitsAhead, heads, isAncestor, issuesRemovedBy, remoteBranchHead } from '../storage/versioning/sync-state.js';
+import { commitsAhead, heads, headsAndDirty, isAncestor, issuesRemovedBy, remoteBranchHead } from '../storage/versioning/sync-state.js';
 import { stampsBetween } from '../storage/versioning/conflict-rows.js';
 import { TABLES } from '../merge/tables.js';
 import { decodeHlc, isBeyondDrift, DEFAULT_MAX_DRIFT_MS } from '../merge/hlc.js';
@@ -326,7 +326,9 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   // Check the central first: a sync that cannot reach it changes nothing.
   await timed('fetch_ms', () => checkReachable(remote));
   // origin/main as this workspace last saw it: a fetch that moves it anywhere but forward is reported.
-  const seenRemote = await remoteBranchHead(db, 'main');
+  // Read with the working set's state: an idle look that finds nothing to send may end after one call (below).
+  const start = await headsAndDirty(db);
+  const seenRemote = start.remote;
   let localCommit: string | null = null;
   const maxRetries = opts.maxRetries ?? 8;
   let readRaces = 0;
@@ -351,14 +353,16 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     if (git) recordFetch(replica.paths, remote, before, await remoteBranchHead(db, 'main'));
   };
   const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
-  /** The remote's main is the one this replica last fetched: in queue mode asked of the central's memory (one
-   *  HTTP round trip instead of a Dolt fetch), over git by `git ls-remote`. False whenever it cannot tell. */
   // The central's own copy of ws/<actor> as its queue last saw it (from the same call).
   let centralBranchHead: string | null = null;
   // Heads waiting in the central's queue, from the same call (null when unknown).
   let centralQueueDepth: number | null = null;
   let deferred = false;
-  const mainUnmoved = async (): Promise<boolean> => {
+  /** The remote's main is the one this replica last fetched: in queue mode asked of the central's memory (one
+   *  HTTP round trip instead of a Dolt fetch), over git by `git ls-remote`. False whenever it cannot tell.
+   *  `idle`: an idle look that already read origin/main, and asks without ws/<actor>'s head (a query on the
+   *  central's Dolt that only a push uses). */
+  const mainUnmoved = async (idle?: { readonly remote: string }): Promise<boolean> => {
     centralBranchHead = null;
     centralQueueDepth = null;
     // A git remote whose refs/dolt/data is the object seen before this replica's last fetch holds nothing
@@ -371,10 +375,10 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     }
     if (mode !== 'queue') return false;
     const central = await reachableCentralApi(replica.config);
-    const seen = central ? await callMainHead(central.api, central.creds, branch) : undefined;
+    const seen = central ? await callMainHead(central.api, central.creds, idle ? undefined : branch) : undefined;
     centralBranchHead = seen?.branchHead ?? null;
     centralQueueDepth = seen?.queueDepth ?? null;
-    return seen !== undefined && seen.main === (await heads(db)).remote;
+    return seen !== undefined && seen.main === (idle?.remote ?? (await heads(db)).remote);
   };
   /** An idle pull yields to a busy queue: nothing to send (no batch committed now, main is origin/main)
    *  and heads waiting on the central. */
@@ -396,12 +400,26 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const m = await timed('merge_ms', () => mergeRef(db, `origin/${branch}`, { clock: replica.clock, commitPendingAs: 'grava: local changes' }));
     replica.clock.observe(theirStamps(m.decisions));
   };
+  // An idle look in queue mode (no uncommitted write, main is origin/main) whose call finds the central's main
+  // unmoved ends here: nothing to send or take in. A daemon pulls this way every few seconds, so it costs one
+  // statement and one HTTP call. When main moved, the first attempt uses this look instead of calling again.
+  let looked = false;
+  const idleAt = start.remote;
+  if (mode === 'queue' && !git && !start.dirty && idleAt !== null && start.local === idleAt) {
+    if (await timed('fetch_ms', () => mainUnmoved({ remote: idleAt }))) {
+      lastHead = start.local;
+      return result(0);
+    }
+    looked = true;
+  }
   /** One attempt: commit pending writes, fetch, merge, push. Returns the commits pushed. */
   const attempt = async (): Promise<number> => {
     // Pending writes are committed at each attempt: a retry also carries what arrived meanwhile.
     localCommit = (await timed('commit_ms', () => commitAll(db, 'grava: local changes', replica.config.actor))) ?? localCommit;
-    centralBranchHead = null;
-    if (adoptBranch || !(await timed('fetch_ms', mainUnmoved))) {
+    const lookedFirst = looked;
+    looked = false;
+    if (!lookedFirst) centralBranchHead = null;
+    if (adoptBranch || lookedFirst || !(await timed('fetch_ms', () => mainUnmoved()))) {
       if (!adoptBranch && (await yieldsToQueue())) {
         deferred = true;
         return 0;

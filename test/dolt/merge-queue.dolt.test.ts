@@ -220,9 +220,17 @@ describe('the merge queue', () => {
     const [x, y] = await Promise.all([workspace('idle-x'), workspace('idle-y')]);
     await syncOnce(x);
     await syncOnce(y);
-    const idle = await syncOnce(x);
+    // A daemon looks this way every few seconds: one statement on its replica (the heads and whether anything
+    // is uncommitted) and one call, nothing more.
+    const statements: string[] = [];
+    const count = (q: { sql: string }): void => { statements.push(q.sql); };
+    x.db.on('query', count);
+    const idle = await syncOnce(x).finally(() => x.db.off('query', count));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toContain('dolt_status');
     expect(idle.fetches).toBe(0);
     expect(idle.noop).toBe(true);
+    expect(idle.head).toBe((await x.db.raw("SELECT HASHOF('main') AS h"))[0][0].h);
     const main = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
     const auth = `Basic ${Buffer.from(`${central.env.GRAVA_REMOTE_USER!}:${central.env.GRAVA_REMOTE_PASSWORD!}`).toString('base64')}`;
     expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main, queue_depth: 0 });
@@ -233,12 +241,14 @@ describe('the merge queue', () => {
     expect(moved.fetches).toBe(1);
     expect(moved.pulled).toBeGreaterThan(0);
     expect((await x.issues.get(made.id)).title).toBe('seen by an idle workspace');
-    // A write of its own still goes through the queue without the fetch before its push.
+    // A write of its own (uncommitted until a sync: no daemon runs here) is committed and goes through the
+    // queue without the fetch before its push.
     await x.issues.create({ title: 'pushed without a fetch first' });
     const pushed = await syncOnce(x);
     expect(pushed.pushed).toBeGreaterThan(0);
     expect(pushed.merged_at).not.toBeNull();
     expect(pushed.fetches).toBe(1);
+    expect(pushed.local_commit).not.toBeNull();
     // Its first push made ws/<actor> on the central (a plain push); the next one finds its own copy there and
     // pushes with --force, which skips Dolt's fast-forward check.
     expect(pushed.push_forced).toBe(false);

@@ -15,6 +15,17 @@ export async function heads(db: Db, branch = 'main', remote = 'origin'): Promise
   return { local: local[0]?.hash ?? '', remote: r };
 }
 
+/**
+ * The heads and whether the working set holds uncommitted writes, in one statement: what an idle look at the
+ * remote needs before it may end without touching anything (about a sixth of the statements it took before).
+ */
+export async function headsAndDirty(db: Db, branch = 'main', remote = 'origin'): Promise<Heads & { readonly dirty: boolean }> {
+  const r = (await rows<{ n: number; local: string | null; remote: string | null }>(db,
+    'SELECT (SELECT COUNT(*) FROM dolt_status) AS n, (SELECT hash FROM dolt_branches WHERE name = ?) AS local, (SELECT hash FROM dolt_remote_branches WHERE name = ?) AS remote',
+    [branch, `remotes/${remote}/${branch}`]))[0];
+  return { local: r?.local ?? '', remote: r?.remote ?? null, dirty: Number(r?.n ?? 0) > 0 };
+}
+
 /** This replica's remote-tracking head of `branch` on `remote`: what it last pushed or fetched there (null if neither). */
 export async function remoteBranchHead(db: Db, branch: string, remote = 'origin'): Promise<string | null> {
   return (await rows<{ hash: string }>(db, 'SELECT hash FROM dolt_remote_branches WHERE name = ?', [`remotes/${remote}/${branch}`]))[0]?.hash ?? null;
