@@ -401,8 +401,9 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     replica.clock.observe(theirStamps(m.decisions));
   };
   // An idle look in queue mode (no uncommitted write, main is origin/main) whose call finds the central's main
-  // unmoved ends here: nothing to send or take in. A daemon pulls this way every few seconds, so it costs one
-  // statement and one HTTP call. When main moved, the first attempt uses this look instead of calling again.
+  // unmoved ends here: nothing to send or take in. A daemon pulls this way every few seconds, so it costs three
+  // reads and one HTTP call (six reads and a query on the central's Dolt before). When main moved, the first
+  // attempt uses this look instead of calling again.
   let looked = false;
   const idleAt = start.remote;
   if (mode === 'queue' && !git && !start.dirty && idleAt !== null && start.local === idleAt) {

@@ -16,14 +16,13 @@ export async function heads(db: Db, branch = 'main', remote = 'origin'): Promise
 }
 
 /**
- * The heads and whether the working set holds uncommitted writes, in one statement: what an idle look at the
- * remote needs before it may end without touching anything (about a sixth of the statements it took before).
+ * The heads and whether the working set holds uncommitted writes, side by side on the pool: what an idle look
+ * at the remote needs before it may end without touching anything. (Three plain statements: one statement of
+ * three subqueries costs Dolt more, 2.2 ms against 1.3 ms, measured on 1.88.1.)
  */
 export async function headsAndDirty(db: Db, branch = 'main', remote = 'origin'): Promise<Heads & { readonly dirty: boolean }> {
-  const r = (await rows<{ n: number; local: string | null; remote: string | null }>(db,
-    'SELECT (SELECT COUNT(*) FROM dolt_status) AS n, (SELECT hash FROM dolt_branches WHERE name = ?) AS local, (SELECT hash FROM dolt_remote_branches WHERE name = ?) AS remote',
-    [branch, `remotes/${remote}/${branch}`]))[0];
-  return { local: r?.local ?? '', remote: r?.remote ?? null, dirty: Number(r?.n ?? 0) > 0 };
+  const [h, dirty] = await Promise.all([heads(db, branch, remote), rows<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM dolt_status')]);
+  return { ...h, dirty: Number(dirty[0]?.n ?? 0) > 0 };
 }
 
 /** This replica's remote-tracking head of `branch` on `remote`: what it last pushed or fetched there (null if neither). */
