@@ -20,15 +20,10 @@ import { headHash } from '../storage/dolt/version-control.js';
 import { commitExists, isAncestor, issuesRemovedBy } from '../storage/versioning/sync-state.js';
 import { MAIN_RECORD_FILE, readMainRecord, writeMainRecord } from './main-record.js';
 import type { Log } from './log.js';
+import { nextQueuePause, queueIdlePollMs, queuePollMs } from './queue-pace.js';
 
 /** The actor the central's merges and events are stamped with. */
 export const CENTRAL_ACTOR = 'grava-central';
-
-/** How often the queue looks for new branch heads (GRAVA_QUEUE_POLL_MS; default 50 ms). */
-export function queuePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_POLL_MS);
-  return Number.isSafeInteger(n) && n >= 10 ? n : 50;
-}
 
 /** A merged workspace branch untouched this long is deleted (GRAVA_QUEUE_BRANCH_TTL_MS; default 24 h). Its
  *  workspace's next push creates it again; nothing it held is lost, main holds all of it. */
@@ -261,6 +256,7 @@ export class MergeQueue {
     let conns: QueueConnections | undefined;
     let failures = 0;
     let scratchChecked = false;
+    let pace: number | undefined;
     try {
       while (!signal.aborted) {
         try {
@@ -276,7 +272,10 @@ export class MergeQueue {
           await this.settleWaiters(conns.db);
           if (failures > 0) log.info('merge queue running again', { after_failures: failures });
           failures = 0;
-          if (!more) await this.pause(this.o.pollMs ?? queuePollMs());
+          // Busy while it merges, or a workspace waits on it, or a claim is in line; idle, it looks less often.
+          const poll = this.o.pollMs ?? queuePollMs();
+          pace = nextQueuePause(pace, more || this.waiters.size > 0 || this.claims.length > 0, poll, Math.max(poll, queueIdlePollMs()));
+          if (!more) await this.pause(pace);
         } catch (e) {
           failures++;
           this.counts.failures++;

@@ -337,6 +337,19 @@ describe('the merge queue', () => {
     expect((await syncOnce(r)).waited_by).toBe('call');
   });
 
+  it('an idle queue still merges a head that no wait call announces (at its idle pace, GRAVA_QUEUE_IDLE_POLL_MS)', async () => {
+    const r = await workspace('unannounced');
+    await syncOnce(r);
+    // Two idle seconds: the queue's pause has grown to its idle pace.
+    await new Promise((res) => setTimeout(res, 2_000));
+    await r.issues.create({ title: 'pushed with nobody calling' });
+    process.env.GRAVA_REMOTE_API = 'http://127.0.0.1:9';
+    const res = await syncOnce(r).finally(() => { process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API; });
+    expect(res.waited_by).toBe('poll');
+    expect(res.merged_at).not.toBeNull();
+    expect(await isAncestorOnCentral(res.head)).toBe(true);
+  });
+
   it('a sync whose branch the queue does not merge in time fails with GRAVA_E_QUEUE_TIMEOUT, and the pushed branch stays', async () => {
     // A central whose queue looks at the branches once at start and then not for ten minutes.
     process.env.GRAVA_QUEUE_POLL_MS = '600000';

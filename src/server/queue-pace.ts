@@ -1,0 +1,28 @@
+// How often the central's merge queue looks at the workspace branches. Pure: the environment is passed in.
+//
+// Busy (it merged something, or a workspace waits on it, or a claim is in line), it looks every 50 ms. Idle,
+// its pause doubles up to 1 s: an idle central then costs its Dolt about one statement a second instead of
+// twenty. A wait or claim call wakes it at once, so only a head pushed with no call after it (a sync that
+// could not reach the central's calls) waits for the longer pause.
+
+/** How often a busy queue looks for new branch heads (GRAVA_QUEUE_POLL_MS; default 50 ms, at least 10). */
+export function queuePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_QUEUE_POLL_MS);
+  return Number.isSafeInteger(n) && n >= 10 ? n : 50;
+}
+
+/** The longest pause of an idle queue (GRAVA_QUEUE_IDLE_POLL_MS; default 1 s, at least 10). */
+export function queueIdlePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const n = Number(env.GRAVA_QUEUE_IDLE_POLL_MS);
+  return Number.isSafeInteger(n) && n >= 10 ? n : 1_000;
+}
+
+/**
+ * The pause before the queue's next look: the busy poll after a busy round (or the first), else twice the
+ * previous pause, never beyond the idle poll and never below the busy one (a busy poll set above the idle
+ * poll wins).
+ */
+export function nextQueuePause(previous: number | undefined, busy: boolean, pollMs: number, idlePollMs: number): number {
+  if (busy || previous === undefined) return pollMs;
+  return Math.max(pollMs, Math.min(idlePollMs, previous * 2));
+}
