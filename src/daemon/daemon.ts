@@ -24,6 +24,7 @@ import { METHODS, isMethod, runMethod, type MethodContext } from './methods.js';
 import { RpcServer } from './rpc-server.js';
 import { Scheduler, realTimers, type CycleRecord, type CycleReason, type Timers } from './scheduler.js';
 import { effectiveSettings, syncSettings, type SyncSettings } from './settings.js';
+import { envInteger } from '../shared/env-integer.js';
 
 export interface DaemonState {
   readonly pid: number;
@@ -54,9 +55,7 @@ const WORKSPACE_CHECK_MS = 5_000;
 export const YIELD_TO_QUEUE_MS = 15_000;
 
 export function yieldToQueueMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const v = env.GRAVA_YIELD_TO_QUEUE_MS;
-  const n = v === undefined || v.trim() === '' ? Number.NaN : Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n : YIELD_TO_QUEUE_MS;
+  return envInteger(env, 'GRAVA_YIELD_TO_QUEUE_MS', YIELD_TO_QUEUE_MS, 0);
 }
 
 export class Daemon {

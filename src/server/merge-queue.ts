@@ -21,6 +21,7 @@ import { commitExists, isAncestor, issuesRemovedBy } from '../storage/versioning
 import { MAIN_RECORD_FILE, readMainRecord, writeMainRecord } from './main-record.js';
 import type { Log } from './log.js';
 import { nextQueuePause, queueIdlePollMs, queuePollMs } from './queue-pace.js';
+import { envInteger } from '../shared/env-integer.js';
 
 /** The actor the central's merges and events are stamped with. */
 export const CENTRAL_ACTOR = 'grava-central';
@@ -28,15 +29,13 @@ export const CENTRAL_ACTOR = 'grava-central';
 /** A merged workspace branch untouched this long is deleted (GRAVA_QUEUE_BRANCH_TTL_MS; default 24 h). Its
  *  workspace's next push creates it again; nothing it held is lost, main holds all of it. */
 export function branchTtlMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_BRANCH_TTL_MS);
-  return Number.isSafeInteger(n) && n >= 0 ? n : 86_400_000;
+  return envInteger(env, 'GRAVA_QUEUE_BRANCH_TTL_MS', 86_400_000, 0);
 }
 
 /** Heads merged together before main moves (GRAVA_QUEUE_BATCH; default 8): each head is still merged on its own,
  *  with the same rules, but main moves, and the compare-and-swap runs, once per batch. */
 export function queueBatch(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_BATCH);
-  return Number.isSafeInteger(n) && n >= 1 && n <= 100 ? n : 8;
+  return envInteger(env, 'GRAVA_QUEUE_BATCH', 8, 1, 100);
 }
 
 export interface QueueStats {

@@ -5,16 +5,16 @@
 // twenty. A wait or claim call wakes it at once, so only a head pushed with no call after it (a sync that
 // could not reach the central's calls) waits for the longer pause.
 
+import { envInteger } from '../shared/env-integer.js';
+
 /** How often a busy queue looks for new branch heads (GRAVA_QUEUE_POLL_MS; default 50 ms, at least 10). */
 export function queuePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_POLL_MS);
-  return Number.isSafeInteger(n) && n >= 10 ? n : 50;
+  return envInteger(env, 'GRAVA_QUEUE_POLL_MS', 50, 10);
 }
 
 /** The longest pause of an idle queue (GRAVA_QUEUE_IDLE_POLL_MS; default 1 s, at least 10). */
 export function queueIdlePollMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_QUEUE_IDLE_POLL_MS);
-  return Number.isSafeInteger(n) && n >= 10 ? n : 1_000;
+  return envInteger(env, 'GRAVA_QUEUE_IDLE_POLL_MS', 1_000, 10);
 }
 
 /**

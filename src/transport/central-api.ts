@@ -118,31 +118,30 @@ export type WaitVerdict = { readonly kind: 'merged'; readonly main: string } | {
  * that keeps the call from answering is 'pending', and the caller looks for itself.
  */
 export async function callWait(api: string, creds: { user: string; password: string }, req: { branch: string; head: string; timeoutMs: number }, signal?: AbortSignal): Promise<WaitVerdict> {
-  let res: Response;
   // The call's own deadline, and the caller's signal, on one controller built by hand (a timeout signal
   // inside AbortSignal.any can be collected before it fires on some Node versions, nodejs/node#57736).
+  // The deadline also covers reading the body.
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), req.timeoutMs + 5_000);
   const onAbort = (): void => ac.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let res: Response;
+  let body: Record<string, unknown>;
   try {
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) return { kind: 'pending' };
     res = await fetch(`${api}/v1/queue/wait`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
       body: JSON.stringify({ branch: req.branch, head: req.head, timeout_ms: req.timeoutMs }),
       signal: ac.signal,
     });
+    body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
   } catch {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
     return { kind: 'pending' };
-  }
-  // The deadline also covers reading the body.
-  const body = (await res.json().catch(() => ({})).finally(() => {
+  } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
-  })) as Record<string, unknown>;
+  }
   if (res.status === 200 && body.merged === true) return { kind: 'merged', main: String(body.main) };
   if (res.status === 200 && body.merged === false && typeof body.main === 'string' && /^[0-9a-v]{32}$/.test(body.main)) return { kind: 'pending', main: body.main };
   // The queue set this workspace's head aside (it removes issue rows, or its merge failed): no wait will end it.

@@ -5,6 +5,8 @@
 // (5 min) the whole wait. The queue takes waiting branches oldest first (src/server/merge-queue.ts), so
 // while main moves the heads ahead of this one are being merged.
 
+import { envInteger } from '../shared/env-integer.js';
+
 export interface QueueWaitLimits {
   /** Longest wait with main not moving. */
   readonly stallMs: number;
@@ -16,12 +18,8 @@ const DEFAULT_STALL_MS = 60_000;
 const DEFAULT_MAX_MS = 300_000;
 
 export function queueWaitLimits(env: Readonly<Record<string, string | undefined>> = process.env): QueueWaitLimits {
-  const read = (v: string | undefined, fallback: number): number => {
-    const n = Number(v);
-    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
-  };
-  const stallMs = read(env.GRAVA_QUEUE_WAIT_MS, DEFAULT_STALL_MS);
-  return { stallMs, maxMs: Math.max(stallMs, read(env.GRAVA_QUEUE_WAIT_MAX_MS, DEFAULT_MAX_MS)) };
+  const stallMs = envInteger(env, 'GRAVA_QUEUE_WAIT_MS', DEFAULT_STALL_MS);
+  return { stallMs, maxMs: Math.max(stallMs, envInteger(env, 'GRAVA_QUEUE_WAIT_MAX_MS', DEFAULT_MAX_MS)) };
 }
 
 /**

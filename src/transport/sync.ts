@@ -23,6 +23,7 @@ import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 import { parseRemote } from './remote-url.js';
 import { recordFetch, remoteDataObject, unchangedSinceFetch } from './git-probe.js';
+import { envInteger } from '../shared/env-integer.js';
 
 export interface SyncPhases {
   commit_ms: number;
@@ -131,8 +132,7 @@ export function skewedActors(stamps: readonly string[], now: number): Set<string
 
 /** How long one fetch or push may take before it is abandoned (GRAVA_REMOTE_TIMEOUT_MS; default 120 s). */
 export function remoteTimeoutMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  const n = Number(env.GRAVA_REMOTE_TIMEOUT_MS);
-  return Number.isSafeInteger(n) && n > 0 ? n : 120_000;
+  return envInteger(env, 'GRAVA_REMOTE_TIMEOUT_MS', 120_000);
 }
 
 /**
@@ -259,6 +259,8 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
     const remote = (await heads(replica.db)).remote;
     return remote !== null && isAncestor(replica.db, head, remote);
   };
+  /** Fetches main and tells whether it holds the head; a failed fetch is a no. */
+  const fetchedAndHolds = async (): Promise<boolean> => (await fetchMain().then(() => true, () => false)) && (await holds());
   const timeout = (lastError?: string): GravaError => {
     const why = opts.signal?.aborted ? 'before this workspace stopped waiting (its daemon is stopping)' : deadline.ended(now()) === 'max'
       ? `within ${seconds(limits.maxMs)} s (GRAVA_QUEUE_WAIT_MAX_MS), though main moved ${deadline.mainMoves} time(s) meanwhile`
@@ -275,14 +277,14 @@ async function waitForQueue(replica: Replica, head: string, fetchMain: () => Pro
       if (opts.signal?.aborted) throw timeout();
       const v = await callWait(central.api, central.creds, { branch, head, timeoutMs: Math.max(0, Math.min(30_000, deadline.until() - now())) }, opts.signal);
       if (v.kind === 'merged') {
-        if ((await fetchMain().then(() => true, () => false)) && (await holds())) return 'call';
+        if (await fetchedAndHolds()) return 'call';
         break;
       }
       if (v.main === undefined) break;
       deadline.saw(v.main, now());
       if (deadline.ended(now())) {
         // One last look of its own: the merge may have landed as the call timed out.
-        if ((await fetchMain().then(() => true, () => false)) && (await holds())) return 'poll';
+        if (await fetchedAndHolds()) return 'poll';
         throw timeout();
       }
     }
