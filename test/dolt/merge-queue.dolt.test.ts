@@ -229,7 +229,7 @@ describe('the merge queue', () => {
     expect(statements.map((q) => /FROM (\w+)/.exec(q)?.[1]).sort()).toEqual(['dolt_branches', 'dolt_remote_branches', 'dolt_status']);
     expect(idle.fetches).toBe(0);
     expect(idle.noop).toBe(true);
-    expect(idle.head).toBe((await x.db.raw("SELECT HASHOF('main') AS h"))[0][0].h);
+    expect(idle.head).toBe((await rows<{ h: string }>(x.db, "SELECT HASHOF('main') AS h"))[0]!.h);
     const main = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
     const auth = `Basic ${Buffer.from(`${central.env.GRAVA_REMOTE_USER!}:${central.env.GRAVA_REMOTE_PASSWORD!}`).toString('base64')}`;
     expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main, queue_depth: 0 });
