@@ -17,7 +17,7 @@ import { commitAll, isDirty } from '../storage/dolt/version-control.js';
 import { DaemonClock } from '../storage/issues/clock-store.js';
 import { openReplica, type Replica } from '../storage/replica.js';
 import type { RpcRequest } from '../transport/rpc-codec.js';
-import { syncOnce, type SyncResult } from '../transport/sync.js';
+import { syncOnce, type SyncPhase, type SyncResult } from '../transport/sync.js';
 import { buildVersion } from '../transport/version.js';
 import type { Logger } from './log.js';
 import { METHODS, isMethod, runMethod, type MethodContext } from './methods.js';
@@ -74,6 +74,8 @@ export class Daemon {
   /** Aborted when the daemon stops: a cycle waiting for the central's queue stops waiting (its branch is pushed). */
   private readonly stopWaiting = new AbortController();
   private deferredPulls = 0;
+  /** The running cycle's phase and when it began (null between cycles). */
+  private phase: { readonly name: SyncPhase; readonly since: number } | null = null;
 
   constructor(private readonly o: DaemonOptions) {
     this.timers = o.timers ?? realTimers;
@@ -169,7 +171,8 @@ export class Daemon {
       const started = this.timers.now();
       const since = this.lookedAt === null ? null : started - this.lookedAt;
       const yieldToBusyQueue = reason === 'pull' && since !== null && since >= 0 && since < yieldToQueueMs() && this.scheduler.status().consecutive_failures === 0;
-      const res = await syncOnce(r, { yieldToBusyQueue, signal: this.stopWaiting.signal });
+      const onPhase = (name: SyncPhase): void => { this.phase = { name, since: this.timers.now() }; };
+      const res = await syncOnce(r, { yieldToBusyQueue, signal: this.stopWaiting.signal, onPhase }).finally(() => { this.phase = null; });
       if (res.deferred) this.deferredPulls++;
       else this.lookedAt = started;
       return res;
@@ -216,6 +219,9 @@ export class Daemon {
       next_sync_at: s.next_sync_at === null ? null : new Date(s.next_sync_at).toISOString(),
       next_sync_reason: s.next_reason,
       syncing: s.running,
+      // What the running cycle is doing, and for how long (null between cycles).
+      sync_phase: this.phase?.name ?? null,
+      sync_phase_ms: this.phase === null ? null : this.timers.now() - this.phase.since,
       consecutive_failures: s.consecutive_failures,
       cycles: s.cycles,
       deferred_pulls: this.deferredPulls,

@@ -34,6 +34,11 @@ export interface SyncPhases {
   wait_ms: number;
 }
 
+/** What a running cycle is doing: the phase whose time it is counting (`SyncOptions.onPhase`). */
+export type SyncPhase = 'commit' | 'fetch' | 'merge' | 'push' | 'wait';
+
+const PHASE_OF: Readonly<Record<keyof SyncPhases, SyncPhase>> = { commit_ms: 'commit', fetch_ms: 'fetch', merge_ms: 'merge', push_ms: 'push', wait_ms: 'wait' };
+
 export interface SyncResult {
   readonly duration_ms: number;
   readonly phases: SyncPhases;
@@ -97,6 +102,8 @@ export interface SyncOptions {
   /** Stops a queue-mode sync's wait for its merge (a daemon stopping): it fails GRAVA_E_QUEUE_TIMEOUT at once,
    *  its branch pushed; the next sync waits again. */
   readonly signal?: AbortSignal;
+  /** Told each time the cycle enters a phase (the daemon's status shows it; `grava sync` prints it when slow). */
+  readonly onPhase?: (phase: SyncPhase) => void;
 }
 
 /** Cells where this actor held an issue and the merge gave it to someone else. */
@@ -319,6 +326,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const started = now();
   const phases: SyncPhases = { commit_ms: 0, fetch_ms: 0, merge_ms: 0, push_ms: 0, wait_ms: 0 };
   const timed: Timed = async (phase, fn) => {
+    opts.onPhase?.(PHASE_OF[phase]);
     const t = now();
     try { return await fn(); } finally { phases[phase] += now() - t; }
   };
