@@ -44,6 +44,8 @@ export default tseslint.config(
     },
   },
   layer('cli', []),
+  // Small pure helpers every layer may use import none of them.
+  layer('shared', ['merge', 'errors', 'storage', 'transport', 'daemon', 'export', 'server', 'cli']),
   {
     files: ['src/storage/**/*.ts', 'src/daemon/**/*.ts', 'src/transport/**/*.ts', 'src/server/**/*.ts'],
     rules: { 'no-console': 'error' },

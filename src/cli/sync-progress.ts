@@ -11,6 +11,15 @@ const DOING: Readonly<Record<SyncPhase, string>> = {
   wait: "waiting for the central's merge queue to merge this workspace's branch",
 };
 
+/**
+ * Whether `grava sync` says what a long cycle is doing: never without a daemon (a sync in this process has no
+ * status to read), else as --progress / --no-progress say, else when stderr is a terminal and --json is off.
+ */
+export function wantsProgress(o: { readonly progress?: boolean | undefined; readonly json?: boolean | undefined; readonly stderrIsTty: boolean; readonly daemonDisabled: boolean }): boolean {
+  if (o.daemonDisabled) return false;
+  return o.progress ?? (o.stderrIsTty && o.json !== true);
+}
+
 /** Starts saying what the daemon's cycle is doing; returns the function that stops it. */
 export function watchSync(write: (line: string) => void, o: { firstMs?: number; everyMs?: number } = {}): () => void {
   const started = Date.now();
@@ -20,7 +29,7 @@ export function watchSync(write: (line: string) => void, o: { firstMs?: number; 
     const s = await daemonStatus();
     if (stopped) return;
     const phase = s?.sync_phase;
-    if (s?.syncing === true && typeof phase === 'string' && phase in DOING) {
+    if (s?.syncing === true && typeof phase === 'string' && Object.hasOwn(DOING, phase)) {
       write(`still syncing after ${Math.round((Date.now() - started) / 1000)} s: ${DOING[phase as SyncPhase]}`);
     }
     timer = setTimeout(() => void tick(), o.everyMs ?? 5_000);

@@ -271,9 +271,10 @@ export class MergeQueue {
           await this.settleWaiters(conns.db);
           if (failures > 0) log.info('merge queue running again', { after_failures: failures });
           failures = 0;
-          // Busy while it merges, or a workspace waits on it, or a claim is in line; idle, it looks less often.
+          // Busy while it merges or heads are in line, a workspace waits on it or a claim is in line; idle, it
+          // looks less often.
           const poll = this.o.pollMs ?? queuePollMs();
-          pace = nextQueuePause(pace, more || this.waiters.size > 0 || this.claims.length > 0, poll, Math.max(poll, queueIdlePollMs()));
+          pace = nextQueuePause(pace, more || this.waiting.size > 0 || this.waiters.size > 0 || this.claims.length > 0, poll, Math.max(poll, queueIdlePollMs()));
           if (!more) await this.pause(pace);
         } catch (e) {
           failures++;
@@ -460,7 +461,8 @@ export class MergeQueue {
     }
   }
 
-  /** main's head as the queue last wrote or checked it (at most one poll old); undefined before its first look. */
+  /** main's head as the queue last wrote or checked it (at most one poll old: up to 1 s on an idle queue, for a
+   *  move made outside it); undefined before its first look. */
   mainHead(): string | undefined {
     return this.lastMain;
   }

@@ -75,12 +75,12 @@ describe('automatic sync', () => {
     expect(bd.code).toBe(0);
   });
 
-  it("grava sync says what a long cycle is doing (--progress, from the daemon status's sync_phase), and stays quiet with --json", async () => {
+  it("grava sync --progress says what a long cycle is doing (from the daemon status's sync_phase); --no-progress stays quiet", async () => {
     // A central whose queue looks at the branches once at start and then not for ten minutes, and a workspace
     // that cannot reach its wait call: the sync waits on the queue until GRAVA_QUEUE_WAIT_MS ends it.
     process.env.GRAVA_QUEUE_POLL_MS = '600000';
     const slow = await startCentral('daemon-slow-queue').finally(() => { delete process.env.GRAVA_QUEUE_POLL_MS; });
-    const env = { ...slow.env, GRAVA_REMOTE_API: 'http://127.0.0.1:9', GRAVA_QUEUE_WAIT_MS: '4000' };
+    const env = { ...slow.env, GRAVA_REMOTE_API: 'http://127.0.0.1:9', GRAVA_QUEUE_WAIT_MS: '10000' };
     const dir = testDir('progress-a');
     try {
       await dok(dir, ['init', '--remote', slow.url, '--actor', 'progress-a'], env);
@@ -90,7 +90,7 @@ describe('automatic sync', () => {
       expect(said.stderr).toMatch(/^still syncing after \d+ s: waiting for the central's merge queue to merge this workspace's branch$/m);
       expect(said.stderr).toContain('GRAVA_E_QUEUE_TIMEOUT');
       await dok(dir, ['create', 'waits again'], env);
-      const quiet = await dcli(dir, ['sync', '--json'], env);
+      const quiet = await dcli(dir, ['sync', '--progress', '--no-progress', '--json'], env);
       expect(quiet.code).not.toBe(0);
       expect(quiet.stderr).not.toContain('still syncing');
       expect((quiet.json as { error?: { code?: string } }).error?.code).toBe('GRAVA_E_QUEUE_TIMEOUT');

@@ -192,7 +192,7 @@ describe("the central's history moved by hand", () => {
     await dolt(raw, ['commit', '--allow-empty', '-m', 'not from ws-a']);
     const foreign = (await dolt(raw, ['sql', '-r', 'csv', '-q', "SELECT hash FROM dolt_branches WHERE name = 'main'"])).trim().split('\n')[1]!;
     await dolt(raw, ['push', '--user', central.env.GRAVA_REMOTE_USER!, 'origin', 'main:ws/ws-a']);
-    await new Promise((r) => setTimeout(r, 300)); // one poll of the queue
+    await new Promise((r) => setTimeout(r, 1_200)); // one poll of the queue, idle (up to 1 s)
     await ok(a, ['create', 'pushed over a branch it did not hold']);
     // The central's copy is not what this workspace last pushed there: a plain push (a fast-forward if the
     // queue merged that commit into main first and the workspace took it in; else rejected, and the central's

@@ -337,7 +337,7 @@ describe('the merge queue', () => {
     expect((await syncOnce(r)).waited_by).toBe('call');
   });
 
-  it('an idle queue still merges a head that no wait call announces (at its idle pace, GRAVA_QUEUE_IDLE_POLL_MS)', async () => {
+  it('an idle queue (looking less often: GRAVA_QUEUE_IDLE_POLL_MS) still merges a head that no wait call announces', async () => {
     const r = await workspace('unannounced');
     await syncOnce(r);
     // Two idle seconds: the queue's pause has grown to its idle pace.

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { call, daemonDisabled } from '../context.js';
-import { watchSync } from '../sync-progress.js';
+import { wantsProgress, watchSync } from '../sync-progress.js';
 import type { SyncResult } from '../../transport/sync.js';
 import { jsonOption, run } from '../run.js';
 
@@ -21,8 +21,7 @@ export function registerSync(program: Command): void {
     .option('--no-progress', 'never say what a long sync is doing')
     .addOption(jsonOption())
     .action(async (o: { force?: boolean; json?: boolean; progress?: boolean }) => run(o, async (out) => {
-      // Through the daemon only: a sync run in this process (--no-daemon) has no status to read.
-      const progress = !daemonDisabled() && (o.progress ?? (process.stderr.isTTY && o.json !== true));
+      const progress = wantsProgress({ progress: o.progress, json: o.json, stderrIsTty: process.stderr.isTTY, daemonDisabled: daemonDisabled() });
       const stop = progress ? watchSync((line) => process.stderr.write(`${line}\n`)) : undefined;
       const r = await call<SyncResult & { writes?: number }>('sync', { force: o.force === true }).finally(() => stop?.());
       out.data(r, () => (r.noop
