@@ -17,6 +17,14 @@ const EXACT = new Set([
 // hold (a GIT_TOKEN or GIT_PASSWORD of some other tool is not git's).
 const PREFIXES = ['LC_', 'GIT_SSH', 'GIT_CONFIG', 'GIT_ASKPASS', 'GIT_TERMINAL_PROMPT', 'GIT_TRACE', 'GIT_CURL_', 'GIT_SSL_', 'GIT_HTTP_', 'GIT_PROXY_', 'GIT_AUTHOR_', 'GIT_COMMITTER_', 'GIT_EXEC_PATH'];
 
+/**
+ * Every Dolt process grava starts gets this. Without it, each Dolt command (a sql-server's shutdown included)
+ * starts a detached `dolt send-metrics` as it exits, even with `metrics.disabled` set, and that process
+ * outlives `grava server stop`: it recreated `<data-dir>/dolt-home/.dolt/config_global.json` after an operator
+ * moved the data dir away, and the restore then refused the non-empty dir (docs/DOLT.md).
+ */
+export const NO_EVENT_FLUSH: Readonly<Record<string, string>> = { DOLT_DISABLE_EVENT_FLUSH: '1' };
+
 /** What a central's Dolt also needs: cloud credentials for backups to aws://, gs://, oci:// and Azure. */
 export const CLOUD_PREFIXES = ['AWS_', 'GOOGLE_', 'GCLOUD_', 'CLOUDSDK_', 'OCI_', 'AZURE_'] as const;
 

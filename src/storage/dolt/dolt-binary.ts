@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GravaError } from '../../errors/grava-error.js';
 import { isObject, readJsonFile } from './json-file.js';
+import { NO_EVENT_FLUSH } from './child-env.js';
 
 const execFileP = promisify(execFile);
 
@@ -105,7 +106,7 @@ export async function doltVersion(path: string): Promise<string> {
   const home = join(cacheBase(), 'dolt-version-home');
   mkdirSync(home, { recursive: true, mode: 0o700 });
   try {
-    const { stdout } = await execFileP(path, ['version'], { env: { ...process.env, DOLT_ROOT_PATH: home }, timeout: 30_000 });
+    const { stdout } = await execFileP(path, ['version'], { env: { ...process.env, DOLT_ROOT_PATH: home, ...NO_EVENT_FLUSH }, timeout: 30_000 });
     const m = /dolt version (\d+\.\d+\.\d+)/.exec(stdout);
     if (!m?.[1]) throw new GravaError('GRAVA_E_DOLT_VERSION', `cannot read the version of ${path}`);
     versionCache.set(path, m[1]);

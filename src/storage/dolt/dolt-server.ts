@@ -11,7 +11,7 @@
 //   processes never start two servers for one data dir.
 
 import { spawn } from 'node:child_process';
-import { childEnv } from './child-env.js';
+import { childEnv, NO_EVENT_FLUSH } from './child-env.js';
 import { existsSync, openSync, closeSync, rmSync, unlinkSync, mkdirSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -182,7 +182,7 @@ export class DoltServer {
         detached: true,
         stdio: ['ignore', logFd, logFd],
         // Only what Dolt, git and TLS need (child-env.ts): an agent's API keys never reach a child process.
-        env: childEnv({ ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost' }, process.env, o.inheritPrefixes ?? []),
+        env: childEnv({ ...o.env, DOLT_ROOT_PATH: o.doltHome, DOLT_ROOT_PASSWORD: o.password, DOLT_ROOT_HOST: 'localhost', ...NO_EVENT_FLUSH }, process.env, o.inheritPrefixes ?? []),
       });
       if (logFd !== 2) closeSync(logFd);
       child.unref();

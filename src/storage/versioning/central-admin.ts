@@ -14,6 +14,7 @@ import { exec, openDb, rows, type Db } from '../dolt/db.js';
 import type { ConnectionTarget } from '../dolt/dolt-server.js';
 import { migrate, type MigrationResult } from '../issues/migrations.js';
 import { headHash } from '../dolt/version-control.js';
+import { NO_EVENT_FLUSH } from '../dolt/child-env.js';
 
 const execFileP = promisify(execFile);
 
@@ -69,7 +70,7 @@ export async function withAdmin<T>(target: ConnectionTarget, database: string | 
 /** DOLT_ROOT_PATH for a server grava starts (central or workspace): Dolt's global config (committer name and email), no usage metrics. */
 export async function configureDoltHome(doltPath: string, home: string, name: string): Promise<void> {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const env = { ...process.env, DOLT_ROOT_PATH: home };
+  const env = { ...process.env, DOLT_ROOT_PATH: home, ...NO_EVENT_FLUSH };
   for (const [k, v] of [['user.name', name], ['user.email', `${name}@grava.invalid`], ['metrics.disabled', 'true']] as const) {
     await execFileP(doltPath, ['config', '--global', '--add', k, v], { env, cwd: home });
   }
