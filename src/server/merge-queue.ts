@@ -461,7 +461,7 @@ export class MergeQueue {
     }
   }
 
-  /** main's head as the queue last wrote or checked it (at most one poll old: up to 1 s on an idle queue, for a
+  /** main's head as the queue last wrote or checked it (at most one poll old: up to 250 ms on an idle queue, for a
    *  move made outside it); undefined before its first look. */
   mainHead(): string | undefined {
     return this.lastMain;

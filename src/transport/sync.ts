@@ -242,14 +242,14 @@ export function syncModeFor(url: string, setting: unknown): SyncMode {
 
 export type SyncMode = 'queue' | 'direct';
 
-/** Pauses between looks at the central's main when the wait call does not answer: the queue then hears of the
- *  head only at its own poll (50 ms while busy, up to 1 s idle: src/server/queue-pace.ts), so the looks start at
- *  a quarter second and grow gentler, and 50 waiting workspaces do not flood it. */
-const QUEUE_WAIT_STEPS_MS = [250, 250, 500, 500, 1_000] as const;
+/** Pauses between looks at the central's main when the wait call does not answer: quick at first (the queue
+ *  polls every 50 ms while busy, up to 250 ms idle, src/server/queue-pace.ts, and a fast-forward takes tens of
+ *  ms), then gentler, so 50 waiting workspaces do not flood it. */
+const QUEUE_WAIT_STEPS_MS = [30, 30, 60, 60, 120, 250, 500] as const;
 
 /**
  * Waits until the central's main holds `head`: through the central's wait call while it answers (one call
- * held open at a time, at most 30 s each), else fetching main with a growing pause (250 ms up to 1 s).
+ * held open at a time, at most 30 s each), else fetching main with a growing pause (30 ms up to 500 ms).
  * Bounded by the queue's progress (queue-deadline.ts): the wait goes on while main keeps moving, and ends
  * GRAVA_QUEUE_WAIT_MS (60 s) after main last moved, or GRAVA_QUEUE_WAIT_MAX_MS (5 min) after it began.
  * Then the sync fails with GRAVA_E_QUEUE_TIMEOUT; the branch stays pushed and the queue merges it whenever

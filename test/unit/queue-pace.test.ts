@@ -3,10 +3,10 @@ import { nextQueuePause, queueIdlePollMs, queuePollMs } from '../../src/server/q
 
 describe('the merge queue pace', () => {
   it('reads GRAVA_QUEUE_POLL_MS and GRAVA_QUEUE_IDLE_POLL_MS, and falls back on anything but an integer of at least 10', () => {
-    expect([queuePollMs({}), queueIdlePollMs({})]).toEqual([50, 1_000]);
+    expect([queuePollMs({}), queueIdlePollMs({})]).toEqual([50, 250]);
     expect([queuePollMs({ GRAVA_QUEUE_POLL_MS: '20' }), queueIdlePollMs({ GRAVA_QUEUE_IDLE_POLL_MS: '5000' })]).toEqual([20, 5_000]);
     for (const bad of ['9', '0', '-50', '12.5', 'often', '']) {
-      expect([queuePollMs({ GRAVA_QUEUE_POLL_MS: bad }), queueIdlePollMs({ GRAVA_QUEUE_IDLE_POLL_MS: bad })]).toEqual([50, 1_000]);
+      expect([queuePollMs({ GRAVA_QUEUE_POLL_MS: bad }), queueIdlePollMs({ GRAVA_QUEUE_IDLE_POLL_MS: bad })]).toEqual([50, 250]);
     }
   });
 
