@@ -255,6 +255,9 @@ export class MergeQueue {
     let conns: QueueConnections | undefined;
     let failures = 0;
     let scratchChecked = false;
+    // The busy and idle paces (queue-pace.ts), read once; the pause between looks moves between them.
+    const poll = this.o.pollMs ?? queuePollMs();
+    const idlePoll = queueIdlePollMs();
     let pace: number | undefined;
     try {
       while (!signal.aborted) {
@@ -273,8 +276,7 @@ export class MergeQueue {
           failures = 0;
           // Busy while it merges or heads are in line, a workspace waits on it or a claim is in line; idle, it
           // looks less often.
-          const poll = this.o.pollMs ?? queuePollMs();
-          pace = nextQueuePause(pace, more || this.waiting.size > 0 || this.waiters.size > 0 || this.claims.length > 0, poll, Math.max(poll, queueIdlePollMs()));
+          pace = nextQueuePause(pace, more || this.waiting.size > 0 || this.waiters.size > 0 || this.claims.length > 0, poll, idlePoll);
           if (!more) await this.pause(pace);
         } catch (e) {
           failures++;

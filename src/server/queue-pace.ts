@@ -1,9 +1,8 @@
 // How often the central's merge queue looks at the workspace branches. Pure: the environment is passed in.
 //
 // Busy (it merged something or heads are in line, a workspace waits on it, a claim is in line), it looks every
-// 50 ms. Idle,
-// its pause doubles up to 250 ms: an idle central then costs its Dolt about four looks a second instead of
-// twenty. A wait or claim call wakes it at once, so only a head pushed with no call after it (a sync that
+// 50 ms. Idle, its pause doubles up to 250 ms: an idle central then costs its Dolt about four looks a second
+// instead of twenty. A wait or claim call wakes it at once, so only a head pushed with no call after it (a sync that
 // could not reach the central's calls) waits for the longer pause.
 
 import { envInteger } from '../shared/env-integer.js';

@@ -88,8 +88,8 @@ export async function callClaim(api: string, creds: { user: string; password: st
 
 /**
  * main's head as the central's merge queue knows it (GET /v1/main: from the queue's memory, at most one poll
- * old, up to 250 ms on an idle queue), and with `branch` that workspace branch's newest head as the queue saw it (null when it has not), and
- * how many heads wait in the queue (null from a central that does not say), or undefined when the call does
+ * old, up to 250 ms on an idle queue), and with `branch` that workspace branch's newest head as the queue saw
+ * it (null when it has not), and how many heads wait in the queue (null from a central that does not say), or undefined when the call does
  * not answer. Lets a workspace skip fetching a main that did not move, and push
  * its branch with --force when the central's copy is already in what it pushes.
  */

@@ -1,6 +1,7 @@
 // Questions the sync cycle asks the replica: heads, ancestry, commit counts.
 
 import { rows, type Db } from '../dolt/db.js';
+import { isDirty } from '../dolt/version-control.js';
 
 export interface Heads {
   readonly local: string;
@@ -21,8 +22,8 @@ export async function heads(db: Db, branch = 'main', remote = 'origin'): Promise
  * three subqueries costs Dolt more, 2.2 ms against 1.3 ms, measured on 1.88.1.)
  */
 export async function headsAndDirty(db: Db, branch = 'main', remote = 'origin'): Promise<Heads & { readonly dirty: boolean }> {
-  const [h, dirty] = await Promise.all([heads(db, branch, remote), rows<{ n: number }>(db, 'SELECT COUNT(*) AS n FROM dolt_status')]);
-  return { ...h, dirty: Number(dirty[0]?.n ?? 0) > 0 };
+  const [h, dirty] = await Promise.all([heads(db, branch, remote), isDirty(db)]);
+  return { ...h, dirty };
 }
 
 /** This replica's remote-tracking head of `branch` on `remote`: what it last pushed or fetched there (null if neither). */
