@@ -2,14 +2,18 @@
 // and migrations that commit only when they change something.
 
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { configureDoltHome } from '../../src/storage/versioning/central-admin.js';
+import { DoltServer, ping, portTaken } from '../../src/storage/dolt/dolt-server.js';
 import { openReplica } from '../../src/storage/replica.js';
 import { workspacePaths } from '../../src/storage/dolt/layout.js';
-import { isAlive, commandLine } from '../../src/storage/dolt/process-util.js';
+import { isAlive, commandLine, freePort } from '../../src/storage/dolt/process-util.js';
 import { migrate, schemaVersion } from '../../src/storage/issues/migrations.js';
 import { commitCount } from '../../src/storage/dolt/version-control.js';
 import { MIGRATIONS } from '../../src/storage/issues/schema.js';
-import { newWorkspace, ok } from '../helpers/workspace.js';
+import { newWorkspace, ok, testDir } from '../helpers/workspace.js';
 
 function statePid(root: string): number {
   return (JSON.parse(readFileSync(workspacePaths(root).serverState, 'utf8')) as { pid: number }).pid;
@@ -92,6 +96,33 @@ describe('workspace server', () => {
     expect(existsSync(workspacePaths(ws).socket)).toBe(false);
     const status = (await ok(ws, ['dolt', 'status', '--json'])).json as { running: boolean };
     expect(status.running).toBe(false);
+  });
+
+  it('a port another process takes before Dolt binds it is given up, and the server starts on another', async () => {
+    // Between picking a free port and Dolt binding it, another process can take it (seen in CI: Dolt 1.88.1
+    // says "Port 44253 already in use." and exits). The start picks again.
+    const dir = testDir('port-taken');
+    await configureDoltHome(inject('doltPath'), join(dir, 'home'), 'port-taken');
+    const taker = createServer();
+    await new Promise<void>((r) => taker.listen(0, '127.0.0.1', r));
+    const taken = (taker.address() as AddressInfo).port;
+    const picked: number[] = [];
+    const server = new DoltServer({
+      doltPath: inject('doltPath'), dataDir: join(dir, 'data'), doltHome: join(dir, 'home'), configPath: join(dir, 'server.yaml'),
+      statePath: join(dir, 'server.json'), logPath: join(dir, 'server.log'), lockPath: join(dir, 'server.lock'), user: 'root', password: 'pw',
+      pickPort: async (host) => { const p = picked.length === 0 ? taken : await freePort(host); picked.push(p); return p; },
+    });
+    try {
+      const state = await server.ensureRunning();
+      expect(picked).toHaveLength(2);
+      expect(state.port).toBe(picked[1]);
+      expect(state.port).not.toBe(taken);
+      expect(portTaken(readFileSync(join(dir, 'server.log'), 'utf8'))).toBe(true);
+      expect(await ping(server.target(state))).toBe(true);
+    } finally {
+      await server.stop();
+      await new Promise((r) => taker.close(r));
+    }
   });
 
   it('two workspaces on one machine do not collide', async () => {

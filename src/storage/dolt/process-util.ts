@@ -4,13 +4,18 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** The last `bytes` of a log file, trimmed ('' when it cannot be read). */
-export function readTail(path: string, bytes: number): string {
+export function readTail(path: string, bytes: number, from = 0): string {
   try {
-    const size = statSync(path).size;
-    return readFileSync(path, 'utf8').slice(Math.max(0, size - bytes)).trim();
+    const text = readFileSync(path);
+    return text.subarray(Math.max(from, text.length - bytes)).toString('utf8').trim();
   } catch {
     return '';
   }
+}
+
+/** A file's size in bytes, 0 when it does not exist. */
+export function fileSize(path: string): number {
+  try { return statSync(path).size; } catch { return 0; }
 }
 
 /** True when the process exists and is not a zombie (an exited child nobody has reaped yet). */
