@@ -30,8 +30,12 @@ export interface SyncBenchResult {
   floor: Summary;
   ratio_p50: number;
   /** A grava server: the same workload's cycle in queue mode (the default), measured in the same rounds;
-   *  `cycle` and the floor are the direct mode's, which runs the same procedures as the floor. */
-  queue?: { cycle: Summary; wait_ms: Summary; ratio_to_direct_p50: number };
+   *  `cycle` and the floor are the direct mode's, which runs the same procedures as the floor. `queue` takes
+   *  the central's wait call (GRAVA_REMOTE_API, or an http:// remote on the default HTTP port: most
+   *  deployments); `queue_no_call` reaches no call (an https:// remote without GRAVA_REMOTE_API, or the HTTP
+   *  port not exposed) and looks for its head on the central's main with Dolt fetches. */
+  queue?: QueueFigures;
+  queue_no_call?: QueueFigures;
   noop: Summary;
   conflicts_per_cycle: number[];
   /** With --profile-sql: the statements of grava's direct cycles on the local replica, costliest first. */
@@ -39,6 +43,8 @@ export interface SyncBenchResult {
   /** Several workspaces changing and syncing at the same instant: retries are part of each cycle. */
   concurrent?: ConcurrentResult;
 }
+
+export interface QueueFigures { cycle: Summary; wait_ms: Summary; ratio_to_direct_p50: number }
 
 export interface ConcurrentResult {
   workspaces: number;
@@ -79,13 +85,13 @@ async function seed(db: Db, issues: number): Promise<void> {
 export type BenchTransport = 'server' | 'git' | 'dir';
 
 /** The remote the benchmark syncs through, seeded with `issues` issues. */
-async function seededRemote(transport: BenchTransport, dir: string, issues: number): Promise<{ url: string; user: string | undefined; stop: () => Promise<void> }> {
+async function seededRemote(transport: BenchTransport, dir: string, issues: number): Promise<{ url: string; user: string | undefined; api?: string | undefined; stop: () => Promise<void> }> {
   if (transport === 'server') {
     mkdirSync(join(dir, 'central'));
     const central = await startCentralAt(join(dir, 'central'));
     const db = openDb({ host: '127.0.0.1', port: central.sqlPort, user: 'root', password: central.rootPassword }, 'grava', 1);
     try { await seed(db, issues); } finally { await db.destroy(); }
-    return { url: central.url, user: SYNC_USER, stop: () => central.stop() };
+    return { url: central.url, user: SYNC_USER, api: central.env.GRAVA_REMOTE_API, stop: () => central.stop() };
   }
   let url: string;
   if (transport === 'git') {
@@ -187,12 +193,15 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
   process.env.GRAVA_REMOTE_PASSWORD = SYNC_PASSWORD;
   await findDolt();
   const transport = opts.transport ?? 'server';
+  const apiBefore = process.env.GRAVA_REMOTE_API;
   const open: Replica[] = [];
   let remoteStop: (() => Promise<void>) | undefined;
   try {
     log(`seeding a ${transport} remote with ${issues} issues ...`);
     const central = await seededRemote(transport, dir, issues);
     remoteStop = central.stop;
+    // Every sync but the no-call path's takes the central's calls, as a deployment on the default ports does.
+    if (central.api !== undefined) process.env.GRAVA_REMOTE_API = central.api;
     const t = performance.now();
     await cloneWorkspace({ root: mkdtempSync(join(dir, 'local-')), remote: central.url, actor: 'local' }).then(async (r) => open.push(await openReplica(workspacePaths(r.root))));
     const cloneMs = performance.now() - t;
@@ -203,8 +212,9 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
     const floor: number[] = [];
     const conflicts: number[] = [];
     const phases: Record<keyof SyncPhases, number[]> = { commit_ms: [], fetch_ms: [], merge_ms: [], push_ms: [], wait_ms: [] };
-    const queued: number[] = [];
-    const queueWait: number[] = [];
+    // Queue mode's two paths, measured in the same rounds, in alternating order: with the central's wait call
+    // and without it (GRAVA_REMOTE_API unset; the test central's HTTP port is not the default one).
+    const paths = { call: { cycle: [] as number[], wait: [] as number[] }, noCall: { cycle: [] as number[], wait: [] as number[] } };
     const direct = { mode: 'direct' as const };
     const statements = new Map<string, { count: number; total: number }>();
     // One warm-up round of each, not counted.
@@ -222,15 +232,18 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       const f = await rawCycle(local, central.user);
       if (round >= 0) floor.push(f);
       await syncOnce(remote, direct);
-      let q: number | undefined;
-      if (transport === 'server') {
-        await makeChanges(local, remote, issues, round + 2000, rand);
-        const x = await syncOnce(local, { mode: 'queue' });
-        q = x.duration_ms;
-        if (round >= 0) { queued.push(x.duration_ms); queueWait.push(x.phases.wait_ms); }
-        await syncOnce(remote);
+      const q: Partial<Record<keyof typeof paths, number>> = {};
+      if (transport === 'server' && central.api !== undefined) {
+        const order = round % 2 === 0 ? (['call', 'noCall'] as const) : (['noCall', 'call'] as const);
+        for (const path of order) {
+          await makeChanges(local, remote, issues, round + (path === 'call' ? 2000 : 3000), rand);
+          const x = path === 'call' ? await syncOnce(local, { mode: 'queue' }) : await withoutRemoteApi(() => syncOnce(local, { mode: 'queue' }));
+          q[path] = x.duration_ms;
+          if (round >= 0) { paths[path].cycle.push(x.duration_ms); paths[path].wait.push(x.phases.wait_ms); }
+          await syncOnce(remote);
+        }
       }
-      if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms${q === undefined ? '' : `, queue mode ${q} ms`}`);
+      if (round >= 0) log(`round ${round + 1}/${rounds}: grava ${s.duration_ms} ms (${s.conflicts_resolved} conflicts, ${s.retries} retries), floor ${f.toFixed(0)} ms${q.call === undefined ? '' : `, queue mode ${q.call} ms (no call: ${q.noCall} ms)`}`);
     }
     await syncOnce(local, direct);
     const noop: number[] = [];
@@ -259,7 +272,7 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
       phases: { commit_ms: summarize(phases.commit_ms), fetch_ms: summarize(phases.fetch_ms), merge_ms: summarize(phases.merge_ms), push_ms: summarize(phases.push_ms), wait_ms: summarize(phases.wait_ms) },
       floor: fl,
       ratio_p50: c.p50 / fl.p50,
-      ...(queued.length > 0 ? { queue: { cycle: summarize(queued), wait_ms: summarize(queueWait), ratio_to_direct_p50: summarize(queued).p50 / c.p50 } } : {}),
+      ...(paths.call.cycle.length > 0 ? { queue: queueFigures(paths.call, c), queue_no_call: queueFigures(paths.noCall, c) } : {}),
       noop: summarize(noop),
       conflicts_per_cycle: conflicts,
       ...(opts.profileSql ? { sql_profile: [...statements].map(([sql, a]) => ({ sql, per_cycle: a.count / rounds, ms_per_cycle: a.total / rounds })).sort((a, b) => b.ms_per_cycle - a.ms_per_cycle) } : {}),
@@ -267,8 +280,21 @@ export async function benchSync(opts: { issues?: number; rounds?: number; noops?
   } finally {
     for (const r of open) { await r.server.stop(); await r.close(); }
     await remoteStop?.();
+    if (apiBefore === undefined) delete process.env.GRAVA_REMOTE_API; else process.env.GRAVA_REMOTE_API = apiBefore;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function queueFigures(path: { cycle: number[]; wait: number[] }, direct: Summary): QueueFigures {
+  const cycle = summarize(path.cycle);
+  return { cycle, wait_ms: summarize(path.wait), ratio_to_direct_p50: cycle.p50 / direct.p50 };
+}
+
+/** Runs `f` with GRAVA_REMOTE_API unset, then puts it back. */
+async function withoutRemoteApi<T>(f: () => Promise<T>): Promise<T> {
+  const before = process.env.GRAVA_REMOTE_API;
+  delete process.env.GRAVA_REMOTE_API;
+  try { return await f(); } finally { if (before !== undefined) process.env.GRAVA_REMOTE_API = before; }
 }
 
 export function reportSync(r: SyncBenchResult): string {
@@ -279,12 +305,13 @@ export function reportSync(r: SyncBenchResult): string {
     ...Object.entries(r.phases).map(([k, s]) => `    ${k.padEnd(20)} ${fmt(s)}`),
     `  floor (raw procedures): ${fmt(r.floor)}`,
     `  grava / floor at p50:   ${r.ratio_p50.toFixed(2)}x (${((r.ratio_p50 - 1) * 100).toFixed(0)} % overhead)`,
-    ...(r.queue ? [
-      `  queue mode (the default against a grava server), same workload, same run:`,
-      `    full cycle:           ${fmt(r.queue.cycle)}`,
-      `    waiting for the queue ${fmt(r.queue.wait_ms)}`,
-      `    queue / direct at p50: ${r.queue.ratio_to_direct_p50.toFixed(2)}x`,
-    ] : []),
+    ...([['queue mode (the default against a grava server), with the central\'s wait call', r.queue], ['queue mode without the wait call (polling main with Dolt fetches)', r.queue_no_call]] as const)
+      .flatMap(([title, q]) => q ? [
+        `  ${title}, same workload, same run:`,
+        `    full cycle:           ${fmt(q.cycle)}`,
+        `    waiting for the queue ${fmt(q.wait_ms)}`,
+        `    queue / direct at p50: ${q.ratio_to_direct_p50.toFixed(2)}x`,
+      ] : []),
     `  no-op cycle:            ${fmt(r.noop)}`,
     `  conflicts resolved per cycle: ${r.conflicts_per_cycle.join(', ')}`,
     ...(r.sql_profile ? [

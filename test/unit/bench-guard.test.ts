@@ -19,13 +19,15 @@ describe('percentile', () => {
   });
 });
 
-const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lost: number } | null, queued: number[] | null = cycle.map((x) => x * 1.5)): SyncBenchResult => {
+const run = (cycle: number[], floor: number[], concurrent: { cycle: number[]; lost: number } | null, queued: number[] | null = cycle.map((x) => x * 1.5), noCall: number[] | null = cycle.map((x) => x * 1.6)): SyncBenchResult => {
   const c = summarize(cycle);
   const f = summarize(floor);
   const zero = summarize([0]);
+  const figures = (q: number[]) => ({ cycle: summarize(q), wait_ms: zero, ratio_to_direct_p50: summarize(q).p50 / c.p50 });
   return {
     transport: 'server', issues: 10_000, clone_ms: 700, cycle: c, floor: f, ratio_p50: c.p50 / f.p50, noop: zero, conflicts_per_cycle: [],
-    ...(queued ? { queue: { cycle: summarize(queued), wait_ms: zero, ratio_to_direct_p50: summarize(queued).p50 / c.p50 } } : {}),
+    ...(queued ? { queue: figures(queued) } : {}),
+    ...(noCall ? { queue_no_call: figures(noCall) } : {}),
     phases: { commit_ms: zero, fetch_ms: zero, merge_ms: zero, push_ms: zero, wait_ms: zero },
     ...(concurrent ? { concurrent: { workspaces: 4, rounds: 5, cycle: summarize(concurrent.cycle), retries: zero, total_retries: 3, lost: concurrent.lost } } : {}),
   };
@@ -56,7 +58,17 @@ describe('the guard', () => {
     const slow = guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }, twenty(600)));
     expect(slow).toHaveLength(1);
     expect(slow[0]).toMatch(/2\.5x/);
-    expect(guardFailures(run(twenty(900), twenty(800), { cycle: twenty(400), lost: 0 }, [...twenty(1500).slice(0, 18), 2100, 2300])).join()).toMatch(/queue-mode cycle's p95/);
+    expect(guardFailures(run(twenty(900), twenty(800), { cycle: twenty(400), lost: 0 }, [...twenty(1500).slice(0, 18), 2100, 2300], twenty(900))).join()).toMatch(/queue-mode cycle's p95/);
+  });
+
+  it('holds the queue-mode cycle without the wait call to the same bars, and names that path', () => {
+    expect(guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }, twenty(300), null))).toEqual(['the queue-mode cycle without the wait call was not measured']);
+    const slow = guardFailures(run(twenty(200), twenty(190), { cycle: twenty(400), lost: 0 }, twenty(300), twenty(600)));
+    expect(slow).toHaveLength(1);
+    expect(slow[0]).toMatch(/without the wait call's median is 2\.91x .*2\.5x/);
+    const late = guardFailures(run(twenty(900), twenty(800), { cycle: twenty(400), lost: 0 }, twenty(900), [...twenty(1500).slice(0, 18), 2100, 2300]));
+    expect(late).toHaveLength(1);
+    expect(late[0]).toMatch(/without the wait call's p95/);
   });
 });
 
