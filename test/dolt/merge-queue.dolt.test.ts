@@ -34,6 +34,27 @@ async function isAncestorOnCentral(head: string): Promise<boolean> {
   return r[0]?.b === head;
 }
 
+/**
+ * The real central's GET /v1/main with the queue depth a test chooses, made the workspaces' GRAVA_REMOTE_API
+ * until closed. Every other call is not answered (404), so a sync that waits for its merge looks at main itself.
+ */
+async function fakeMainCall(depth: () => number): Promise<{ close: () => Promise<void> }> {
+  const fake = createServer((req, res) => {
+    if (req.method !== 'GET' || !req.url?.startsWith('/v1/main')) { res.writeHead(404).end(); return; }
+    void onCentral<{ h: string }>("SELECT HASHOF('main') AS h").then(([m]) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth() }));
+    });
+  });
+  await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+  process.env.GRAVA_REMOTE_API = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  return {
+    close: async () => {
+      process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
+      await new Promise((r) => fake.close(r));
+    },
+  };
+}
+
 beforeAll(async () => {
   // Merged branches idle for 3 s are deleted (24 h by default), so the "offline for a day" case runs here.
   process.env.GRAVA_QUEUE_BRANCH_TTL_MS = '3000';
@@ -174,17 +195,8 @@ describe('the merge queue', () => {
     const [x, y] = await Promise.all([workspace('yield-x'), workspace('yield-y')]);
     await syncOnce(x);
     await syncOnce(y);
-    // The real central's GET /v1/main, with the queue depth this test chooses; every other call is not answered
-    // (404), so a sync that waits for its merge looks at main itself.
     let depth = 3;
-    const fake = createServer((req, res) => {
-      if (req.method !== 'GET' || !req.url?.startsWith('/v1/main')) { res.writeHead(404).end(); return; }
-      void onCentral<{ h: string }>("SELECT HASHOF('main') AS h").then(([m]) => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth }));
-      });
-    });
-    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
-    process.env.GRAVA_REMOTE_API = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const fake = await fakeMainCall(() => depth);
     try {
       const first = await y.issues.create({ title: 'made while the queue is busy' });
       await syncOnce(y);
@@ -211,8 +223,47 @@ describe('the merge queue', () => {
       expect(idle).toMatchObject({ deferred: false, fetches: 1 });
       expect((await x.issues.get(third.id)).title).toBe('third, queue empty');
     } finally {
-      process.env.GRAVA_REMOTE_API = central.env.GRAVA_REMOTE_API;
-      await new Promise((r) => fake.close(r));
+      await fake.close();
+    }
+  });
+
+  it('a head sent while other heads wait in the queue is pushed without merging main first, and the central merges it by the same rules; with the queue empty main is merged here first', async () => {
+    const [x, y] = await Promise.all([workspace('behind-x'), workspace('behind-y')]);
+    const shared = await x.issues.create({ title: 'shared before' });
+    await syncOnce(x);
+    await syncOnce(y);
+    let depth = 2;
+    const fake = await fakeMainCall(() => depth);
+    const titleOnCentral = async (): Promise<string> => (await onCentral<{ t: string }>('SELECT title AS t FROM issues WHERE id = ?', [shared.id]))[0]!.t;
+    try {
+      const fromY = await y.issues.create({ title: 'from y, merged first' });
+      await y.issues.update(shared.id, { title: 'older, by y' });
+      await syncOnce(y);
+      await x.issues.update(shared.id, { title: 'newer, by x' });
+      const sent = await syncOnce(x);
+      expect(sent).toMatchObject({ mode: 'queue', behind_queue: true, conflicts_resolved: 0, retries: 0 });
+      expect(sent.merged_at).not.toBeNull();
+      expect(await isAncestorOnCentral(sent.head)).toBe(true);
+      // What x pushed is its own write on the main it had: y's issue is not in it, so the central merged the two.
+      expect(sent.local_commit).not.toBeNull();
+      const inPushed = await onCentral<{ n: number }>(`SELECT COUNT(*) AS n FROM issues AS OF '${sent.local_commit!}' WHERE id = ?`, [fromY.id]);
+      expect(Number(inPushed[0]!.n)).toBe(0);
+      // The same cell, decided on the central as a workspace decides it: the newest write wins, and x took that
+      // main in after the wait.
+      expect(await titleOnCentral()).toBe('newer, by x');
+      expect((await x.issues.get(shared.id)).title).toBe('newer, by x');
+      expect((await x.issues.get(fromY.id)).title).toBe('from y, merged first');
+      // The queue empty: main is fetched and merged here first, and the conflict is resolved (and counted) here.
+      depth = 0;
+      await syncOnce(y);
+      await y.issues.update(shared.id, { title: 'older again, by y' });
+      await syncOnce(y);
+      await x.issues.update(shared.id, { title: 'newest, by x' });
+      const merged = await syncOnce(x);
+      expect(merged).toMatchObject({ behind_queue: false, conflicts_resolved: 1 });
+      expect(await titleOnCentral()).toBe('newest, by x');
+    } finally {
+      await fake.close();
     }
   });
 
