@@ -76,8 +76,6 @@ export interface FleetResult {
   deferred_pulls?: number;
   /** Daemon driver: Dolt fetches of the cycles the daemons logged, over the whole run. */
   fetches?: number;
-  /** Daemon driver: cycles that pushed their head without merging main first, because heads waited in the queue. */
-  behind_queue_cycles?: number;
   /** Daemon driver: cores used by each role (workspace Dolt servers, daemons, the central's Dolt and supervisor,
    *  the benchmark itself) in the steady phase and from the burst to convergence, with each phase's wall time. */
   cpu_by_role?: { steady: Record<string, number>; burst: Record<string, number> };
@@ -221,7 +219,7 @@ export function reportFleet(r: FleetResult): string {
     `  central: ${r.merges_per_second === null ? '-' : `${r.merges_per_second.toFixed(1)} merges/s in the burst, `}max queue depth ${r.max_queue_depth ?? '-'}, CPU ${r.central_cpu_seconds.toFixed(1)} s, RSS ${r.central_rss_mb.toFixed(0)} MB; fleet RSS ${r.fleet_rss_mb.toFixed(0)} MB`,
     ...(r.cpu_by_role ? (['steady', 'burst'] as const).map((k) => `  cores used (${k}, ${r.cpu_by_role![k].wall_s} s): ${Object.entries(r.cpu_by_role![k]).filter(([n]) => n !== 'wall_s').map(([n, v]) => `${n} ${v}`).join(', ')}`) : []),
     ...(r.deferred_pulls !== undefined ? [`  idle pulls that yielded to a busy queue: ${r.deferred_pulls}`] : []),
-    ...(r.fetches !== undefined ? [`  Dolt fetches by the logged cycles: ${r.fetches}; cycles that sent their head behind a busy queue, without merging main first: ${r.behind_queue_cycles ?? 0}`] : []),
+    ...(r.fetches !== undefined ? [`  Dolt fetches by the logged cycles: ${r.fetches}`] : []),
     `  acknowledged writes lost: ${r.lost_writes}${r.missing_at_end ? ` (and ${r.missing_at_end} replica x write pairs not yet there: not converged)` : ''}`,
   ].join('\n');
 }

@@ -52,7 +52,6 @@ interface CycleLine {
   readonly message: string | null;
   readonly phases: Readonly<Record<string, number>> | null;
   readonly fetches: number;
-  readonly behind_queue: boolean;
 }
 
 /** The daemon's sync cycles, from its log (one JSON line per cycle that did something or failed). */
@@ -63,11 +62,11 @@ function cyclesOf(paths: WorkspacePaths): CycleLine[] {
   for (const line of text.split('\n')) {
     if (!line.includes('"msg":"sync')) continue;
     try {
-      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string; message?: string }; phases?: Record<string, number>; fetches?: number; behind_queue?: boolean };
+      const j = JSON.parse(line) as { msg: string; time: string; duration_ms?: number; writes?: number; error?: { code?: string; message?: string }; phases?: Record<string, number>; fetches?: number };
       if (j.msg !== 'sync' && j.msg !== 'sync failed') continue;
       out.push({
         at: Date.parse(j.time), duration_ms: j.duration_ms ?? 0, writes: j.writes ?? 0, code: j.msg === 'sync failed' ? (j.error?.code ?? 'error') : null,
-        message: j.error?.message ?? null, phases: j.phases ?? null, fetches: j.fetches ?? 0, behind_queue: j.behind_queue === true,
+        message: j.error?.message ?? null, phases: j.phases ?? null, fetches: j.fetches ?? 0,
       });
     } catch { /* a line cut by rotation */ }
   }
@@ -210,7 +209,6 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       deferred_pulls: status.reduce((sum, s) => sum + (s.deferred_pulls ?? 0), 0),
       // Logged cycles only: a daemon logs an idle look that found nothing at debug level, and it fetched nothing.
       fetches: cycles.reduce((sum, c) => sum + c.fetches, 0),
-      behind_queue_cycles: cycles.filter((c) => c.behind_queue).length,
       cpu_by_role: {
         steady: coresUsed(steadyCpu0, burstCpu0, burstFrom - steadyFrom),
         burst: coresUsed(burstCpu0, burstCpu1, burstTo - burstFrom),

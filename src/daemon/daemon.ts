@@ -191,7 +191,6 @@ export class Daemon {
       reason: r.reason, writes: r.writes, duration_ms: r.duration_ms,
       ...(res ? { pulled: res.pulled, pushed: res.pushed, conflicts_resolved: res.conflicts_resolved, retries: res.retries, noop: res.noop } : {}),
       ...(res && 'deferred' in res && res.deferred ? { deferred: true } : {}),
-      ...(res && 'behind_queue' in res && res.behind_queue ? { behind_queue: true } : {}),
       // Where the cycle's time went (commit, fetch, merge, push, wait for the central's queue).
       ...(res && 'phases' in res ? { phases: res.phases, fetches: res.fetches } : {}),
       ...(r.error ? { error: r.error } : {}),

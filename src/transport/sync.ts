@@ -80,10 +80,6 @@ export interface SyncResult {
   /** Queue mode: ws/<actor> was pushed with --force, because the central's copy was already in the pushed head
    *  (Dolt's fast-forward check, half a push's round trips, skipped). False for a new branch or an unknown copy. */
   readonly push_forced: boolean;
-  /** Queue mode: heads were waiting in the central's queue, so this head was pushed without fetching and merging
-   *  main first (that merge would not have spared the central one). The central's merge resolved its conflicts
-   *  (`merge-inspect --commit` explains them); `conflicts_resolved` counts those resolved here. */
-  readonly behind_queue: boolean;
   /** An idle pull that yielded to a busy merge queue (`yieldToBusyQueue`): main had moved, but heads were
    *  waiting on the central, so this replica fetches it at a later pull. Nothing was fetched or pushed. */
   readonly deferred: boolean;
@@ -404,14 +400,6 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const h = await heads(db);
     return h.remote !== null && h.local === h.remote;
   };
-  /** A head to send while other heads wait in the central's queue: they move main before the queue reaches
-   *  this one, so merging main first would not make the central's merge a fast-forward, and the fetch and merge
-   *  it costs here (and the fetch's work on the central) are repeated after the wait anyway. It is pushed as it
-   *  stands and the central merges it, by the same rules. With the queue empty main is fetched and merged first,
-   *  so the central's merge is usually a fast-forward and conflicts are resolved (and reported) here. */
-  let skippedFetch = false;
-  const sendsBehindBusyQueue = async (): Promise<boolean> =>
-    mode === 'queue' && (centralQueueDepth ?? 0) > 0 && (await commitsAhead(db, 'main', 'origin/main')) > 0;
   // Queue mode, after a rejected push of ws/<actor>: the central's copy of this workspace's branch holds
   // commits this replica lacks (a re-cloned workspace under the same actor); they are merged in, never overwritten.
   let adoptBranch = false;
@@ -445,14 +433,12 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const lookedFirst = looked;
     looked = false;
     centralBranchHead = null;
-    skippedFetch = false;
     if (adoptBranch || lookedFirst || !(await timed('fetch_ms', () => mainUnmoved()))) {
       if (!adoptBranch && (await yieldsToQueue())) {
         deferred = true;
         return 0;
       }
-      if (adoptBranch || !(await sendsBehindBusyQueue())) await fetchMain();
-      else skippedFetch = true;
+      await fetchMain();
     }
     if (adoptBranch) await adoptOwnBranch();
     // `after` is main and origin/main as they stand: the merge moved main, nothing else did since.
@@ -548,7 +534,6 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
       waited_by: waitedBy,
       fetches,
       push_forced: pushForced,
-      behind_queue: skippedFetch,
       deferred,
     };
   }

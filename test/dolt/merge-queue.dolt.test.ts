@@ -227,46 +227,6 @@ describe('the merge queue', () => {
     }
   });
 
-  it('a head sent while other heads wait in the queue is pushed without merging main first, and the central merges it by the same rules; with the queue empty main is merged here first', async () => {
-    const [x, y] = await Promise.all([workspace('behind-x'), workspace('behind-y')]);
-    const shared = await x.issues.create({ title: 'shared before' });
-    await syncOnce(x);
-    await syncOnce(y);
-    let depth = 2;
-    const fake = await fakeMainCall(() => depth);
-    const titleOnCentral = async (): Promise<string> => (await onCentral<{ t: string }>('SELECT title AS t FROM issues WHERE id = ?', [shared.id]))[0]!.t;
-    try {
-      const fromY = await y.issues.create({ title: 'from y, merged first' });
-      await y.issues.update(shared.id, { title: 'older, by y' });
-      await syncOnce(y);
-      await x.issues.update(shared.id, { title: 'newer, by x' });
-      const sent = await syncOnce(x);
-      expect(sent).toMatchObject({ mode: 'queue', behind_queue: true, conflicts_resolved: 0, retries: 0 });
-      expect(sent.merged_at).not.toBeNull();
-      expect(await isAncestorOnCentral(sent.head)).toBe(true);
-      // What x pushed is its own write on the main it had: y's issue is not in it, so the central merged the two.
-      expect(sent.local_commit).not.toBeNull();
-      const inPushed = await onCentral<{ n: number }>(`SELECT COUNT(*) AS n FROM issues AS OF '${sent.local_commit!}' WHERE id = ?`, [fromY.id]);
-      expect(Number(inPushed[0]!.n)).toBe(0);
-      // The same cell, decided on the central as a workspace decides it: the newest write wins, and x took that
-      // main in after the wait.
-      expect(await titleOnCentral()).toBe('newer, by x');
-      expect((await x.issues.get(shared.id)).title).toBe('newer, by x');
-      expect((await x.issues.get(fromY.id)).title).toBe('from y, merged first');
-      // The queue empty: main is fetched and merged here first, and the conflict is resolved (and counted) here.
-      depth = 0;
-      await syncOnce(y);
-      await y.issues.update(shared.id, { title: 'older again, by y' });
-      await syncOnce(y);
-      await x.issues.update(shared.id, { title: 'newest, by x' });
-      const merged = await syncOnce(x);
-      expect(merged).toMatchObject({ behind_queue: false, conflicts_resolved: 1 });
-      expect(await titleOnCentral()).toBe('newest, by x');
-    } finally {
-      await fake.close();
-    }
-  });
-
   it("an idle sync asks the central whether main moved (GET /v1/main) and fetches nothing when it did not; once main moves, it fetches and merges", async () => {
     const [x, y] = await Promise.all([workspace('idle-x'), workspace('idle-y')]);
     await syncOnce(x);
