@@ -32,8 +32,9 @@ export interface SyncBenchResult {
   /** A grava server: the same workload's cycle in queue mode (the default), measured in the same rounds;
    *  `cycle` and the floor are the direct mode's, which runs the same procedures as the floor. `queue` takes
    *  the central's wait call (GRAVA_REMOTE_API, or an http:// remote on the default HTTP port: most
-   *  deployments); `queue_no_call` reaches no call (an https:// remote without GRAVA_REMOTE_API, or the HTTP
-   *  port not exposed) and looks for its head on the central's main with Dolt fetches. */
+   *  deployments); `queue_no_call` reaches no call, as an https:// remote without GRAVA_REMOTE_API or a central
+   *  whose HTTP port is not exposed does, and looks for its head on the central's main with Dolt fetches. Here it
+   *  is GRAVA_REMOTE_API unset, whose fallback (the http remote's host on port 50080) must find nothing listening. */
   queue?: QueueFigures;
   queue_no_call?: QueueFigures;
   noop: Summary;

@@ -78,7 +78,8 @@ export interface SyncResult {
    *  `git ls-remote` shows refs/dolt/data unchanged since then: an idle sync then fetches nothing. */
   readonly fetches: number;
   /** Queue mode: ws/<actor> was pushed with --force, because the central's copy was already in the pushed head
-   *  (Dolt's fast-forward check, half a push's round trips, skipped). False for a new branch or an unknown copy. */
+   *  (Dolt's fast-forward check, half a push's round trips, skipped), or pushed again with --force because the
+   *  central could not read its copy (own-branch-push.ts). False for a new branch or an unknown copy. */
   readonly push_forced: boolean;
   /** An idle pull that yielded to a busy merge queue (`yieldToBusyQueue`): main had moved, but heads were
    *  waiting on the central, so this replica fetches it at a later pull. Nothing was fetched or pushed. */

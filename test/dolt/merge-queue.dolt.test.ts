@@ -43,7 +43,7 @@ async function fakeMainCall(depth: () => number): Promise<{ close: () => Promise
     if (req.method !== 'GET' || !req.url?.startsWith('/v1/main')) { res.writeHead(404).end(); return; }
     void onCentral<{ h: string }>("SELECT HASHOF('main') AS h").then(([m]) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth() }));
-    });
+    }, (e: unknown) => { res.writeHead(500).end(String(e)); });
   });
   await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
   process.env.GRAVA_REMOTE_API = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;

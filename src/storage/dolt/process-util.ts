@@ -3,11 +3,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** The last `bytes` of a log file, trimmed ('' when it cannot be read). */
+/** The last `bytes` of a log file, trimmed ('' when it cannot be read); none of what lies before byte `from`
+ *  (what a process wrote before the one whose failure is being read), unless the file is now shorter. */
 export function readTail(path: string, bytes: number, from = 0): string {
   try {
     const text = readFileSync(path);
-    return text.subarray(Math.max(from, text.length - bytes)).toString('utf8').trim();
+    // A file shorter than `from` was truncated since: all of it is new.
+    const start = from > text.length ? 0 : from;
+    return text.subarray(Math.max(start, text.length - bytes)).toString('utf8').trim();
   } catch {
     return '';
   }
