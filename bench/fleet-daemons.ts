@@ -207,7 +207,8 @@ export async function benchFleetDaemons(o: FleetOptions): Promise<FleetResult> {
       lost_writes: lost,
       missing_at_end: missing,
       deferred_pulls: status.reduce((sum, s) => sum + (s.deferred_pulls ?? 0), 0),
-      // Logged cycles only: a daemon logs an idle look that found nothing at debug level, and it fetched nothing.
+      // Cycles that ended with a result (a failed cycle logs no count); an idle look that found main unmoved is
+      // logged at debug level only, and fetched nothing.
       fetches: cycles.reduce((sum, c) => sum + c.fetches, 0),
       cpu_by_role: {
         steady: coresUsed(steadyCpu0, burstCpu0, burstFrom - steadyFrom),

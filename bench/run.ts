@@ -2,8 +2,9 @@
 // `--guard`: the CI guard, a sync run of 20 rounds that fails if the typical
 // cycle's p95 reaches 2 s, if grava's median exceeds 1.5x the floor measured
 // in the same run, if the queue-mode cycle (with the central's wait call, and
-// without it) reaches a p95 of 2 s or 2.5x the direct median, or if 3 workspaces syncing at the same instant (queue mode)
-// lose a write or reach a p95 of 2 s (their retries included).
+// without it) reaches a p95 of 2 s or 2.5x the direct median, or if 3
+// workspaces syncing at the same instant (queue mode) lose a write or reach a
+// p95 of 2 s (their retries included).
 // `--only=sync-dir,...` runs some; `--profile-sql` adds the statements of
 // grava's cycle (sync benchmarks) with their time per cycle.
 

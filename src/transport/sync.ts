@@ -5,7 +5,6 @@
 import { GravaError, asGravaError } from '../errors/grava-error.js';
 import { backoffDelay, PUSH_BACKOFF, sleep, type Backoff } from '../errors/retry.js';
 import { isLocalContention } from '../storage/dolt/contention.js';
-import { pushOwnBranch } from './own-branch-push.js';
 import { withFileLock } from '../storage/dolt/file-lock.js';
 import { mergeRef } from '../storage/versioning/merge-runner.js';
 import type { Repair } from '../storage/versioning/invariant-repair.js';
@@ -24,6 +23,7 @@ import { workspaceBranch } from '../storage/versioning/queue-merge.js';
 import { checkReachable } from './reachability.js';
 import { parseRemote } from './remote-url.js';
 import { recordFetch, remoteDataObject, unchangedSinceFetch } from './git-probe.js';
+import { pushOwnBranch } from './own-branch-push.js';
 import { envInteger } from '../shared/env-integer.js';
 
 export interface SyncPhases {

@@ -216,10 +216,6 @@ export class DoltServer {
     throw new GravaError('GRAVA_E_SERVER', `dolt sql-server did not become ready; see ${where}${lastError ? `: ${lastError.split('\n').slice(-3).join(' | ')}` : ''}`);
   }
 
-  logTail(bytes = 2_000): string {
-    return readTail(this.options.logPath, bytes);
-  }
-
   /** Stops the server gracefully (SIGTERM), forcibly after a bound. */
   async stop(graceMs = 10_000): Promise<'stopped' | 'not-running'> {
     const state = this.readState();

@@ -1,18 +1,24 @@
 // Small process helpers: liveness, identity, waiting and free ports.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** The last `bytes` of a log file, trimmed ('' when it cannot be read); none of what lies before byte `from`
  *  (what a process wrote before the one whose failure is being read), unless the file is now shorter. */
 export function readTail(path: string, bytes: number, from = 0): string {
+  let fd: number | undefined;
   try {
-    const text = readFileSync(path);
-    // A file shorter than `from` was truncated since: all of it is new.
-    const start = from > text.length ? 0 : from;
-    return text.subarray(Math.max(start, text.length - bytes)).toString('utf8').trim();
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    // A file shorter than `from` was truncated since: all of it is new. Only the tail is read, not the whole log.
+    const start = Math.max(from > size ? 0 : from, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    const n = readSync(fd, buf, 0, buf.length, start);
+    return buf.subarray(0, n).toString('utf8').trim();
   } catch {
     return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
