@@ -13,6 +13,7 @@ import { adminTarget, checkReadiness, type ReadinessReport } from './readiness.j
 import { readSettings, rootPassword } from './settings.js';
 import { isSupervisorProcess, readSupervisorState } from './supervisor.js';
 import type { QueueStats } from './merge-queue.js';
+import type { SlotStats } from './remote-slots.js';
 import { hasPid, readJsonFile } from '../storage/dolt/json-file.js';
 import { createUser, dropUser, listUsers, type CentralUser, type UserRole } from '../storage/versioning/central-admin.js';
 import { generateSecret } from '../storage/dolt/layout.js';
@@ -47,6 +48,8 @@ export interface ServerStatus {
   };
   /** The merge queue, as the running supervisor reports it (null when it is not running or did not answer). */
   readonly queue: QueueStats | null;
+  /** Turns for the workspaces' Dolt fetches and pushes (remote-slots.ts), as the running supervisor reports them. */
+  readonly slots: SlotStats | null;
 }
 
 function doltPidOf(paths: CentralPaths): number | null {
@@ -67,13 +70,13 @@ async function httpReadiness(settings: Pick<ServerSettings, 'host' | 'httpPort'>
   }
 }
 
-async function httpQueue(settings: Pick<ServerSettings, 'host' | 'httpPort'>): Promise<QueueStats | null> {
+async function httpQueue(settings: Pick<ServerSettings, 'host' | 'httpPort'>): Promise<{ queue: QueueStats | null; slots: SlotStats | null }> {
   try {
     const res = await fetch(`http://${dialHost(settings.host)}:${settings.httpPort}/healthz`, { signal: AbortSignal.timeout(3_000) });
-    const body = (await res.json()) as { queue?: QueueStats };
-    return body.queue ?? null;
+    const body = (await res.json()) as { queue?: QueueStats; slots?: SlotStats };
+    return { queue: body.queue ?? null, slots: body.slots ?? null };
   } catch {
-    return null;
+    return { queue: null, slots: null };
   }
 }
 
@@ -88,7 +91,7 @@ export async function serverStatus(paths: CentralPaths, env: Env = process.env):
   const readiness = password !== undefined ? await checkReadiness(paths, settings, adminTarget(paths, password)) : supervisorPid !== null ? await httpReadiness(settings) : null;
   const backup = readBackupState(paths);
   const supState = supervisorPid !== null ? sup : undefined;
-  const queue = supervisorPid !== null ? await httpQueue(supState ? { host: supState.host, httpPort: supState.http_port } : settings) : null;
+  const { queue, slots } = supervisorPid !== null ? await httpQueue(supState ? { host: supState.host, httpPort: supState.http_port } : settings) : { queue: null, slots: null };
   return {
     data_dir: paths.dir,
     database: settings.database,
@@ -115,6 +118,7 @@ export async function serverStatus(paths: CentralPaths, env: Env = process.env):
       last_error: backup.lastError,
     },
     queue,
+    slots,
   };
 }
 

@@ -2,7 +2,8 @@
 // alive), /readyz (200 when ready, 503 otherwise), /metrics (Prometheus), and
 // the calls of a sync user (HTTP Basic): POST /v1/claims (a claim decided in
 // the merge queue's order), POST /v1/queue/wait (until main holds a head)
-// and GET /v1/main (main's head, so an idle workspace fetches only when it moved).
+// GET /v1/main (main's head, so an idle workspace fetches only when it moved),
+// and POST/DELETE /v1/slots (a turn for a Dolt fetch or push, remote-slots.ts).
 // Failed sign-ins are limited per address and user (auth-limiter.ts), and the
 // number of waits held open at once is capped.
 
@@ -29,8 +30,14 @@ export interface HttpHandlers {
   readonly mainHead?: () => string | undefined;
   /** Heads waiting in the merge queue (GET /v1/main's queue_depth: idle workspaces yield to a busy queue). */
   readonly queueDepth?: () => number;
+  /** Workspaces waiting in line for a transfer slot (GET /v1/main's slots_waiting: idle workspaces yield to them too). */
+  readonly slotsWaiting?: () => number;
   /** A workspace branch's head as the central's Dolt holds it now (null when there is no such branch). */
   readonly branchHead?: (branch: string) => Promise<string | null>;
+  /** A slot for a Dolt fetch or push (remote-slots.ts): its id, or null when none came within `timeoutMs`. */
+  readonly acquireSlot?: (timeoutMs: number, signal: AbortSignal) => Promise<string | null>;
+  /** Hands a slot back by its id (a random UUID given only to the sync user who asked: the id is the credential). */
+  readonly releaseSlot?: (id: string) => boolean;
   /** Failed sign-ins allowed per address and user within a minute (default 10). */
   readonly maxAuthFailures?: number;
   /** Waits held open at once, all users together (default 1024); past it a wait is answered 429 at once. */
@@ -58,6 +65,8 @@ const WaitBody = z.strictObject({
   head: z.string().regex(/^[0-9a-v]{32}$/),
   timeout_ms: z.number().int().min(0).max(60_000).optional(),
 });
+
+const SlotBody = z.strictObject({ timeout_ms: z.number().int().min(0).max(60_000).optional() });
 
 const MainQuery = z.strictObject({ branch: z.string().regex(/^ws\/[A-Za-z0-9._-]{1,80}$/).optional() });
 
@@ -126,8 +135,32 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       const main = mainHead();
       if (main === undefined) return reply.code(503).send(fail('GRAVA_E_NOT_RUNNING', "the central's merge queue has not looked at main yet"));
       const { branch } = query.data;
-      const depth = h.queueDepth ? { queue_depth: h.queueDepth() } : {};
+      const depth = { ...(h.queueDepth ? { queue_depth: h.queueDepth() } : {}), ...(h.slotsWaiting ? { slots_waiting: h.slotsWaiting() } : {}) };
       return reply.send(branch === undefined || !h.branchHead ? { main, ...depth } : { main, branch_head: await h.branchHead(branch), ...depth });
+    });
+  }
+  if (authenticate && h.acquireSlot && h.releaseSlot) {
+    const { acquireSlot, releaseSlot } = h;
+    app.post('/v1/slots', async (req, reply) => {
+      const caller = await callerOf(req);
+      if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
+      const body = SlotBody.safeParse(req.body ?? {});
+      if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid slot request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
+      // A workspace that hangs up while in line leaves it (a slot granted to it would sit idle until its lease ends).
+      const gone = new AbortController();
+      const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort(); };
+      reply.raw.once('close', onClose);
+      const id = await acquireSlot(body.data.timeout_ms ?? 30_000, gone.signal);
+      if (id !== null && gone.signal.aborted) {
+        releaseSlot(id);
+        return reply.send({ slot: null });
+      }
+      return reply.send({ slot: id });
+    });
+    // No sign-in check: the slot's id is its credential, and a hand-back then costs the central's Dolt nothing.
+    app.delete('/v1/slots/:id', (req, reply) => {
+      const { id } = req.params as { id: string };
+      return releaseSlot(id) ? reply.code(204).send() : reply.code(404).send(fail('GRAVA_E_NOT_FOUND', 'no such slot is held (handed back already, or its lease ended)'));
     });
   }
   if (authenticate && claim) {

@@ -1,6 +1,8 @@
 // Prometheus text exposition (format 0.0.4) of the central server's own
 // metrics. Pure: the figures come in as a snapshot, time as `nowMs`.
 
+import type { SlotStats } from './remote-slots.js';
+
 export type MetricType = 'gauge' | 'counter';
 
 export interface MetricSample {
@@ -81,6 +83,8 @@ export interface MetricsSnapshot {
     readonly mainRestored: number;
     readonly claims: number;
   };
+  /** The turns for workspaces' Dolt fetches and pushes (server/remote-slots.ts); absent in snapshots that have none. */
+  readonly slots?: SlotStats;
 }
 
 const gauge = (name: string, help: string, value: number, labels?: Record<string, string>): MetricFamily => ({ name, help, type: 'gauge', samples: [labels ? { labels, value } : { value }] });
@@ -127,6 +131,23 @@ export function centralMetricFamilies(s: MetricsSnapshot): MetricFamily[] {
       { name: 'grava_queue_failures_total', help: 'merge queue rounds that failed (Dolt restarting, errors); retried with backoff', type: 'counter', samples: [{ value: q.failures }] },
     );
     if (q.lastMergeMs !== null) families.push(gauge('grava_queue_last_merge_seconds', 'time the last merge took, from its turn to main moving', q.lastMergeMs / 1000));
+  }
+  if (s.slots) {
+    const t = s.slots;
+    families.push(
+      gauge('grava_remote_slots', 'Dolt fetches and pushes the central serves at once (0: no limit)', t.limit),
+      gauge('grava_remote_slots_in_use', 'slots held by workspaces now', t.in_use),
+      gauge('grava_remote_slots_waiting', 'workspaces waiting in line for a slot', t.waiting),
+      {
+        name: 'grava_remote_slot_asks_total', help: 'slot requests, by outcome', type: 'counter',
+        samples: [
+          { labels: { outcome: 'granted' }, value: t.granted_total - t.queued_total },
+          { labels: { outcome: 'granted_after_waiting' }, value: t.queued_total },
+          { labels: { outcome: 'gave_up' }, value: t.timed_out_total },
+        ],
+      },
+      { name: 'grava_remote_slot_leases_expired_total', help: 'slots never handed back, taken back at the end of their lease', type: 'counter', samples: [{ value: t.expired_total }] },
+    );
   }
   families.push(gauge('grava_dolt_metrics_up', "1 when Dolt's own metrics endpoint answered and its metrics follow", s.doltMetricsUp ? 1 : 0));
   return families;

@@ -21,6 +21,7 @@ import { readBackupState, runBackup } from './backup.js';
 import { centralDoltServer } from './central.js';
 import { startSettings, type ServerSettings, type Tunables } from './config.js';
 import { buildHttpApp } from './http.js';
+import { RemoteSlots, remoteSlotLeaseMs, remoteSlotLimit } from './remote-slots.js';
 import type { Log } from './log.js';
 import { centralMetricFamilies, renderMetrics } from './metrics.js';
 import { MergeQueue } from './merge-queue.js';
@@ -121,6 +122,8 @@ export class Supervisor {
   private starting: Promise<void> | undefined;
   private wakeWatchdog: (() => void) | undefined;
   readonly queue: MergeQueue;
+  /** Turns for the workspaces' Dolt fetches and pushes (POST /v1/slots). */
+  readonly slots: RemoteSlots;
   private auth: Db | undefined;
 
   /** root's pool for checking HTTP callers' credentials: kept, so a burst of calls does not open one each. */
@@ -136,6 +139,7 @@ export class Supervisor {
       target: adminTarget(o.paths, o.rootPassword), database: o.settings.database, dataDir: o.paths.dir,
       log: o.log, signal: this.abort.signal, now: this.now,
     });
+    this.slots = new RemoteSlots(remoteSlotLimit(), remoteSlotLeaseMs());
     this.dolt = centralDoltServer(o.paths, o.settings, o.doltPath, o.rootPassword, {
       onExit: (pid) => { if (pid === this.doltPid) this.wakeWatchdog?.(); },
     });
@@ -160,7 +164,7 @@ export class Supervisor {
       this.doltStartedAtMs = this.now();
       log.info('dolt sql-server running', { dolt_pid: state.pid, sql_port: settings.port, remotesapi_port: settings.remotesapiPort });
       this.app = buildHttpApp({
-        health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid, queue: this.queue.stats() }),
+        health: () => ({ pid: process.pid, uptime_seconds: (this.now() - this.startedAtMs) / 1000, dolt_pid: this.doltPid, queue: this.queue.stats(), slots: this.slots.stats() }),
         readiness: () => this.readiness(),
         metrics: () => this.metricsText(),
         authenticate: (user, password) => isSyncUser(this.authDb(), user, password),
@@ -168,7 +172,12 @@ export class Supervisor {
         waitFor: (branch, head, timeoutMs) => this.queue.waitFor(branch, head, timeoutMs),
         mainHead: () => this.queue.mainHead(),
         queueDepth: () => this.queue.stats().depth,
+        slotsWaiting: () => this.slots.stats().waiting,
         branchHead: (branch) => branchHeadNow(this.authDb(), this.o.settings.database, branch),
+        ...(this.slots.limit > 0 ? {
+          acquireSlot: (timeoutMs: number, signal: AbortSignal) => this.slots.acquire(timeoutMs, signal),
+          releaseSlot: (id: string) => this.slots.release(id),
+        } : {}),
       });
       try {
         await this.app.listen({ host: settings.host, port: settings.httpPort });
@@ -201,6 +210,7 @@ export class Supervisor {
       await this.starting?.catch(() => undefined);
       if (this.backupInFlight) await within(30_000, this.backupInFlight);
       await Promise.all(this.loops);
+      this.slots.close();
       await this.app?.close().catch(() => undefined);
       await this.auth?.destroy().catch(() => undefined);
       const result = await this.dolt.stop(20_000).catch((e: unknown) => { log.error('stopping dolt failed', { error: (e as Error).message }); return 'failed'; });
@@ -368,6 +378,7 @@ export class Supervisor {
         depth, oldestWaitMs: oldest_wait_ms, merged: merged_total, upToDate: up_to_date_total, mainMoved: main_moved_total,
         refused: refused_total, failures: failures_total, lastMergeMs: last_merge_ms, mainRestored: main_restored_total, claims: claims_total,
       }))(this.queue.stats()),
+      slots: this.slots.stats(),
     }));
     return doltText === null ? own : `${own}# Dolt's own metrics (dolt sql-server on 127.0.0.1:${settings.metricsPort})\n${doltText}`;
   }

@@ -89,11 +89,11 @@ export async function callClaim(api: string, creds: { user: string; password: st
 /**
  * main's head as the central's merge queue knows it (GET /v1/main: from the queue's memory, at most one poll
  * old, up to 250 ms on an idle queue), and with `branch` that workspace branch's newest head as the queue saw
- * it (null when it has not), and how many heads wait in the queue (null from a central that does not say), or undefined when the call does
- * not answer. Lets a workspace skip fetching a main that did not move, and push
+ * it (null when it has not), how many heads wait in the queue and how many workspaces wait in line for a
+ * transfer slot (each null from a central that does not say), or undefined when the call does not answer. Lets a workspace skip fetching a main that did not move, and push
  * its branch with --force when the central's copy is already in what it pushes.
  */
-export async function callMainHead(api: string, creds: { user: string; password: string }, branch?: string, timeoutMs = 5_000): Promise<{ main: string; branchHead: string | null; queueDepth: number | null } | undefined> {
+export async function callMainHead(api: string, creds: { user: string; password: string }, branch?: string, timeoutMs = 5_000): Promise<{ main: string; branchHead: string | null; queueDepth: number | null; slotsWaiting: number | null } | undefined> {
   try {
     const res = await fetch(`${api}/v1/main${branch === undefined ? '' : `?branch=${encodeURIComponent(branch)}`}`, {
       headers: { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
@@ -101,8 +101,8 @@ export async function callMainHead(api: string, creds: { user: string; password:
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     const hash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-v]{32}$/.test(v);
-    const depth = typeof body.queue_depth === 'number' && Number.isSafeInteger(body.queue_depth) && body.queue_depth >= 0 ? body.queue_depth : null;
-    return res.status === 200 && hash(body.main) ? { main: body.main, branchHead: hash(body.branch_head) ? body.branch_head : null, queueDepth: depth } : undefined;
+    const count = (v: unknown): number | null => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+    return res.status === 200 && hash(body.main) ? { main: body.main, branchHead: hash(body.branch_head) ? body.branch_head : null, queueDepth: count(body.queue_depth), slotsWaiting: count(body.slots_waiting) } : undefined;
   } catch {
     return undefined;
   }

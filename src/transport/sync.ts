@@ -24,6 +24,7 @@ import { checkReachable } from './reachability.js';
 import { parseRemote } from './remote-url.js';
 import { recordFetch, remoteDataObject, unchangedSinceFetch } from './git-probe.js';
 import { pushOwnBranch } from './own-branch-push.js';
+import { withRemoteSlot } from './remote-slot.js';
 import { envInteger } from '../shared/env-integer.js';
 
 export interface SyncPhases {
@@ -81,8 +82,9 @@ export interface SyncResult {
    *  (Dolt's fast-forward check, half a push's round trips, skipped), or pushed again with --force because the
    *  central could not read its copy (own-branch-push.ts). False for a new branch or an unknown copy. */
   readonly push_forced: boolean;
-  /** An idle pull that yielded to a busy merge queue (`yieldToBusyQueue`): main had moved, but heads were
-   *  waiting on the central, so this replica fetches it at a later pull. Nothing was fetched or pushed. */
+  /** An idle pull that yielded to a busy central (`yieldToBusyQueue`): main had moved, but heads were
+   *  waiting in its queue or workspaces in line for a transfer slot, so this replica fetches it at a later
+   *  pull. Nothing was fetched or pushed. */
   readonly deferred: boolean;
 }
 
@@ -96,9 +98,9 @@ export interface SyncOptions {
   readonly mode?: SyncMode;
   /**
    * An idle pull (the daemon's, with nothing to send): in queue mode, when main has moved but the central
-   * says heads are waiting in its queue, fetch nothing now (`deferred: true`). main will move again as
-   * the queue drains, and every fetch and merge by an idle replica costs the busy central and this
-   * machine the CPU the queue needs. The daemon bounds how long a replica yields (docs/ARCHITECTURE.md).
+   * says heads are waiting in its queue, or workspaces in line for a transfer slot, fetch nothing now
+   * (`deferred: true`). main will move again as the queue drains, and every fetch and merge by an idle
+   * replica costs the busy central and this machine the CPU (and the slot) the syncing ones need. The daemon bounds how long a replica yields (docs/ARCHITECTURE.md).
    */
   readonly yieldToBusyQueue?: boolean;
   /** Stops a queue-mode sync's wait for its merge (a daemon stopping): it fails GRAVA_E_QUEUE_TIMEOUT at once,
@@ -358,18 +360,21 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   const git = parseRemote(remote).transport === 'git';
   let probed: string | undefined;
   let rejected = false;
+  /** A Dolt fetch or push with its deadline; in queue mode in a turn the central gives (remote-slot.ts). */
+  const transfer = <T>(what: 'fetch' | 'push', fn: () => Promise<T>): Promise<T> =>
+    mode === 'queue' ? withRemoteSlot(replica.config, () => remoteCall(replica, what, fn)) : remoteCall(replica, what, fn);
   const fetchMainUntimed = async (): Promise<void> => {
     fetches++;
     const before = probed;
     probed = undefined;
-    await remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
+    await transfer('fetch', () => fetchRemote(db, user, 'origin', mode === 'queue' ? ['main'] : []));
     if (git) recordFetch(replica.paths, remote, before, await remoteBranchHead(db, 'main'));
   };
   const fetchMain = (): Promise<void> => timed('fetch_ms', fetchMainUntimed);
   // The central's own copy of ws/<actor> as its queue last saw it (from the same call).
   let centralBranchHead: string | null = null;
-  // Heads waiting in the central's queue, from the same call (null when unknown).
-  let centralQueueDepth: number | null = null;
+  // Heads waiting in the central's queue, and workspaces in line for a transfer slot, from the same call.
+  let centralBusy = false;
   let deferred = false;
   /** The remote's main is the one this replica last fetched: in queue mode asked of the central's memory (one
    *  HTTP round trip instead of a Dolt fetch), over git by `git ls-remote`. False whenever it cannot tell.
@@ -377,7 +382,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
    *  central's Dolt that only a push uses). */
   const mainUnmoved = async (idle?: { readonly remote: string }): Promise<boolean> => {
     centralBranchHead = null;
-    centralQueueDepth = null;
+    centralBusy = false;
     // A git remote whose refs/dolt/data is the object seen before this replica's last fetch holds nothing
     // new: one `git ls-remote` instead of Dolt's fetch (about a second even when idle).
     // After a rejected push the remote moved: fetch whatever a record says.
@@ -390,13 +395,13 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     const central = await reachableCentralApi(replica.config);
     const seen = central ? await callMainHead(central.api, central.creds, idle ? undefined : branch) : undefined;
     centralBranchHead = seen?.branchHead ?? null;
-    centralQueueDepth = seen?.queueDepth ?? null;
+    centralBusy = (seen?.queueDepth ?? 0) > 0 || (seen?.slotsWaiting ?? 0) > 0;
     return seen !== undefined && seen.main === (idle?.remote ?? (await heads(db)).remote);
   };
   /** An idle pull yields to a busy queue: nothing to send (no batch committed now, main is origin/main)
    *  and heads waiting on the central. */
   const yieldsToQueue = async (): Promise<boolean> => {
-    if (opts.yieldToBusyQueue !== true || mode !== 'queue' || retries > 0 || localCommit !== null || (centralQueueDepth ?? 0) === 0) return false;
+    if (opts.yieldToBusyQueue !== true || mode !== 'queue' || retries > 0 || localCommit !== null || !centralBusy) return false;
     // main is origin/main: nothing of this replica's to send, and nothing fetched earlier left to merge.
     const h = await heads(db);
     return h.remote !== null && h.local === h.remote;
@@ -406,7 +411,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let adoptBranch = false;
   const adoptOwnBranch = async (): Promise<void> => {
     adoptBranch = false;
-    await timed('fetch_ms', () => remoteCall(replica, 'fetch', () => fetchRemote(db, user, 'origin', [branch])));
+    await timed('fetch_ms', () => transfer('fetch', () => fetchRemote(db, user, 'origin', [branch])));
     // The same refusal as for main: grava never deletes an issue row, so a branch that does was written by hand.
     const removed = await issuesRemovedBy(db, 'main', `origin/${branch}`);
     if (removed > 0) throw new GravaError('GRAVA_E_HISTORY_REWRITE', `the central's ${branch} (this workspace's own branch) removes ${removed} issue row(s) that this workspace holds; it was written by hand. Nothing was merged or pushed and local work is kept; see docs/OPERATIONS.md, "History rewritten on the central"`, { removed, branch });
@@ -459,7 +464,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
     // else moved, a re-cloned workspace) a plain push, whose rejection adopts the central's copy.
     const known = centralBranchHead;
     const force = known !== null && known === (await remoteBranchHead(db, branch)) && (await isAncestor(db, known, after.local).catch(() => false));
-    const push = (f: boolean): Promise<void> => timed('push_ms', () => remoteCall(replica, 'push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force: f })));
+    const push = (f: boolean): Promise<void> => timed('push_ms', () => transfer('push', () => pushRemote(db, user, 'origin', `main:${branch}`, { force: f })));
     // A central's copy of ws/<actor> that it cannot read (after a kill -9 of it) is replaced by a forced push.
     pushForced = await pushOwnBranch(push, force);
     waitedBy = await timed('wait_ms', () => waitForQueue(replica, after.local, fetchMainUntimed, opts));

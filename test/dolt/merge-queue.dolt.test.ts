@@ -35,14 +35,14 @@ async function isAncestorOnCentral(head: string): Promise<boolean> {
 }
 
 /**
- * The real central's GET /v1/main with the queue depth a test chooses, made the workspaces' GRAVA_REMOTE_API
+ * The real central's GET /v1/main with the queue depth (and the line for transfer slots) a test chooses, made the workspaces' GRAVA_REMOTE_API
  * until closed. Every other call is not answered (404), so a sync that waits for its merge looks at main itself.
  */
-async function fakeMainCall(depth: () => number): Promise<{ close: () => Promise<void> }> {
+async function fakeMainCall(depth: () => number, slotsWaiting: () => number = () => 0): Promise<{ close: () => Promise<void> }> {
   const fake = createServer((req, res) => {
     if (req.method !== 'GET' || !req.url?.startsWith('/v1/main')) { res.writeHead(404).end(); return; }
     void onCentral<{ h: string }>("SELECT HASHOF('main') AS h").then(([m]) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth() }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ main: m!.h, queue_depth: depth(), slots_waiting: slotsWaiting() }));
     }, (e: unknown) => { res.writeHead(500).end(String(e)); });
   });
   await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
@@ -191,12 +191,30 @@ describe('the merge queue', () => {
     if (work[0]) expect(await isAncestorOnCentral(work[0].hash)).toBe(true);
   });
 
-  it('an idle pull told to yield fetches nothing while heads wait in the queue; a sync with something to send, or with the queue empty, fetches', async () => {
+  it('each Dolt fetch and push of a queue-mode sync takes a transfer slot from the central and hands it back', async () => {
+    const slots = async (): Promise<{ limit: number; in_use: number; granted_total: number }> =>
+      ((await (await fetch(`http://127.0.0.1:${central.httpPort}/healthz`)).json()) as { slots: { limit: number; in_use: number; granted_total: number } }).slots;
+    const r = await workspace('slot-user');
+    await syncOnce(r);
+    const before = await slots();
+    await r.issues.create({ title: 'sent in a turn' });
+    const res = await syncOnce(r);
+    const after = await slots();
+    expect(res.pushed).toBeGreaterThan(0);
+    expect(res.fetches).toBeGreaterThan(0);
+    // The push and every fetch (before the push, after the merge): one slot each, all handed back.
+    expect(after.granted_total - before.granted_total).toBe(res.fetches + 1);
+    expect(after.in_use).toBe(0);
+    expect(after.limit).toBeGreaterThanOrEqual(2);
+  });
+
+  it('an idle pull told to yield fetches nothing while heads wait in the queue or workspaces in line for a transfer slot; a sync with something to send, or with both empty, fetches', async () => {
     const [x, y] = await Promise.all([workspace('yield-x'), workspace('yield-y')]);
     await syncOnce(x);
     await syncOnce(y);
     let depth = 3;
-    const fake = await fakeMainCall(() => depth);
+    let line = 0;
+    const fake = await fakeMainCall(() => depth, () => line);
     try {
       const first = await y.issues.create({ title: 'made while the queue is busy' });
       await syncOnce(y);
@@ -215,8 +233,15 @@ describe('the merge queue', () => {
       expect(sending.deferred).toBe(false);
       expect(sending.pushed).toBeGreaterThan(0);
       expect((await x.issues.get(second.id)).title).toBe('second, queue still busy');
-      // The queue empty: an idle pull fetches.
+      // The queue empty but workspaces in line for a slot: still yields.
       depth = 0;
+      line = 2;
+      const inLine = await y.issues.create({ title: 'made while workspaces wait for slots' });
+      await syncOnce(y);
+      expect(await syncOnce(x, { yieldToBusyQueue: true })).toMatchObject({ deferred: true, fetches: 0 });
+      await expect(x.issues.get(inLine.id)).rejects.toMatchObject({ code: 'GRAVA_E_NOT_FOUND' });
+      // Both empty: an idle pull fetches.
+      line = 0;
       const third = await y.issues.create({ title: 'third, queue empty' });
       await syncOnce(y);
       const idle = await syncOnce(x, { yieldToBusyQueue: true });
@@ -243,7 +268,7 @@ describe('the merge queue', () => {
     expect(idle.head).toBe((await rows<{ h: string }>(x.db, "SELECT HASHOF('main') AS h"))[0]!.h);
     const main = (await onCentral<{ h: string }>("SELECT HASHOF('main') AS h"))[0]!.h;
     const auth = `Basic ${Buffer.from(`${central.env.GRAVA_REMOTE_USER!}:${central.env.GRAVA_REMOTE_PASSWORD!}`).toString('base64')}`;
-    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main, queue_depth: 0 });
+    expect(await (await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`, { headers: { authorization: auth } })).json()).toEqual({ main, queue_depth: 0, slots_waiting: 0 });
     expect((await fetch(`http://127.0.0.1:${central.httpPort}/v1/main`)).status).toBe(401);
     const made = await y.issues.create({ title: 'seen by an idle workspace' });
     await syncOnce(y);
@@ -415,6 +440,10 @@ describe('the merge queue', () => {
     expect(metrics).toMatch(/^grava_queue_oldest_wait_seconds /m);
     expect(metrics).toMatch(/^grava_claims_total [1-9]/m);
     expect(metrics).toMatch(/^grava_main_restored_total 0$/m);
+    expect(metrics).toMatch(/^grava_remote_slot_asks_total\{outcome="granted"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^grava_remote_slots_in_use 0$/m);
+    const human = (await ok(central.dataDir, ['server', 'status', '--data-dir', central.dataDir])).stdout;
+    expect(human).toMatch(/transfer slots: 0 of \d+ in use, 0 waiting; [1-9]\d* granted/);
   });
 
   it('kill -9 of the central (its Dolt, or the supervisor and its Dolt) while workspaces wait for the queue: restarted, the queue drains, nothing is lost', async () => {

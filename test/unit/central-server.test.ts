@@ -190,6 +190,19 @@ describe('metrics text', () => {
     expect(value(text, 'grava_main_commits')).toBe('42');
     expect(value(text, 'grava_ready_check{check="remotesapi"}')).toBe('1');
     expect(value(text, 'grava_supervisor_uptime_seconds')).toBe('60');
+    expect(text).not.toContain('grava_remote_slots');
+  });
+
+  it('reports the transfer slots: limit, in use, waiting, asks by outcome and expired leases', () => {
+    const slots = { limit: 2, in_use: 2, waiting: 3, granted_total: 10, queued_total: 4, timed_out_total: 1, expired_total: 1 };
+    const text = renderMetrics(centralMetricFamilies(snapshot({ slots })));
+    expect(value(text, 'grava_remote_slots')).toBe('2');
+    expect(value(text, 'grava_remote_slots_in_use')).toBe('2');
+    expect(value(text, 'grava_remote_slots_waiting')).toBe('3');
+    expect(value(text, 'grava_remote_slot_asks_total{outcome="granted"}')).toBe('6');
+    expect(value(text, 'grava_remote_slot_asks_total{outcome="granted_after_waiting"}')).toBe('4');
+    expect(value(text, 'grava_remote_slot_asks_total{outcome="gave_up"}')).toBe('1');
+    expect(value(text, 'grava_remote_slot_leases_expired_total')).toBe('1');
   });
 
   it('marks a missing backup as age +Inf and outcome -1, and leaves out figures it could not read', () => {

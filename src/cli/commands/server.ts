@@ -125,6 +125,7 @@ export function registerServer(program: Command): void {
         `  SQL ${s.host}:${s.ports.sql}, remotesapi *:${s.ports.remotesapi}, HTTP ${s.host}:${s.ports.http}; workspaces use ${s.remote_url}`,
         `  backups: every ${s.backup.interval_seconds || '-'} s, ${s.backup.stored} stored (keep ${s.backup.keep}), last outcome ${s.backup.last_outcome ?? 'none yet'}${s.backup.last_success_at ? `, last success at ${s.backup.last_success_at}` : ''}`,
         ...(s.queue ? [`  merge queue: ${s.queue.depth} waiting${s.queue.depth > 0 ? ` (oldest ${(s.queue.oldest_wait_ms / 1000).toFixed(1)} s)` : ''}, ${s.queue.merged_total} merged, ${s.queue.refused_total} refused${s.queue.last_error ? `; last error: ${s.queue.last_error}` : ''}`] : []),
+        ...(s.slots && s.slots.limit > 0 ? [`  transfer slots: ${s.slots.in_use} of ${s.slots.limit} in use, ${s.slots.waiting} waiting; ${s.slots.granted_total} granted (${s.slots.queued_total} after waiting), ${s.slots.timed_out_total} waits gave up, ${s.slots.expired_total} leases expired`] : []),
         ...(s.queue?.last_main_restore ? [`  ALERT: main was force-moved to ${s.queue.last_main_restore.from} and restored to ${s.queue.last_main_restore.to} at ${s.queue.last_main_restore.at} (${s.queue.main_restored_total} time(s)); see docs/OPERATIONS.md, "History rewritten on the central"`] : []),
       ].join('\n'));
     }));
