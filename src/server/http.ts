@@ -5,7 +5,7 @@
 // GET /v1/main (main's head, so an idle workspace fetches only when it moved),
 // and POST/DELETE /v1/slots (a turn for a Dolt fetch or push, remote-slots.ts).
 // Failed sign-ins are limited per address and user (auth-limiter.ts), and the
-// number of waits held open at once is capped.
+// number of waits (for a merge or a slot) held open at once is capped.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -146,11 +146,19 @@ export function buildHttpApp(h: HttpHandlers): FastifyInstance {
       if (caller === undefined || 'retryMs' in caller) return refuse(reply, caller);
       const body = SlotBody.safeParse(req.body ?? {});
       if (!body.success) return reply.code(400).send(fail('GRAVA_E_INVALID', `invalid slot request: ${body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`));
-      // A workspace that hangs up while in line leaves it (a slot granted to it would sit idle until its lease ends).
+      if (waits >= (h.maxWaits ?? 1024)) return reply.code(429).header('retry-after', '1').send(fail('GRAVA_E_REMOTE', 'too many workspaces are waiting on the central at once; go ahead without a slot'));
+      // A workspace that hangs up while in line leaves it (a slot granted to it would sit idle until its lease
+      // ends), including one that hung up while its sign-in was checked.
       const gone = new AbortController();
-      const onClose = (): void => { if (!reply.raw.writableFinished) gone.abort(); };
-      reply.raw.once('close', onClose);
-      const id = await acquireSlot(body.data.timeout_ms ?? 30_000, gone.signal);
+      reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
+      if (req.raw.socket?.destroyed === true || reply.raw.destroyed) gone.abort();
+      waits++;
+      let id: string | null;
+      try {
+        id = await acquireSlot(body.data.timeout_ms ?? 30_000, gone.signal);
+      } finally {
+        waits--;
+      }
       if (id !== null && gone.signal.aborted) {
         releaseSlot(id);
         return reply.send({ slot: null });

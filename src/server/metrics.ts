@@ -135,7 +135,7 @@ export function centralMetricFamilies(s: MetricsSnapshot): MetricFamily[] {
   if (s.slots) {
     const t = s.slots;
     families.push(
-      gauge('grava_remote_slots', 'Dolt fetches and pushes the central serves at once (0: no limit)', t.limit),
+      gauge('grava_remote_slots', 'Dolt fetches and pushes of sync cycles the central aims to serve at once (0: no limit)', t.limit),
       gauge('grava_remote_slots_in_use', 'slots held by workspaces now', t.in_use),
       gauge('grava_remote_slots_waiting', 'workspaces waiting in line for a slot', t.waiting),
       {
@@ -146,7 +146,7 @@ export function centralMetricFamilies(s: MetricsSnapshot): MetricFamily[] {
           { labels: { outcome: 'gave_up' }, value: t.timed_out_total },
         ],
       },
-      { name: 'grava_remote_slot_leases_expired_total', help: 'slots never handed back, taken back at the end of their lease', type: 'counter', samples: [{ value: t.expired_total }] },
+      { name: 'grava_remote_slot_leases_expired_total', help: 'slots not handed back within their lease (a workspace gone, or a transfer longer than the lease), taken back', type: 'counter', samples: [{ value: t.expired_total }] },
     );
   }
   families.push(gauge('grava_dolt_metrics_up', "1 when Dolt's own metrics endpoint answered and its metrics follow", s.doltMetricsUp ? 1 : 0));

@@ -19,9 +19,10 @@ export function remoteSlotLimit(env: Env = process.env, cores = availableParalle
   return envInteger(env, 'GRAVA_REMOTE_SLOTS', Math.max(2, cores), 0, 1024);
 }
 
-/** How long a slot is held before it is taken back (GRAVA_REMOTE_SLOT_LEASE_MS; default 30 s, at least 1 s). */
+/** How long a slot is held before it is taken back (GRAVA_REMOTE_SLOT_LEASE_MS; default 30 s, 1 s to 10 min). A
+ *  transfer still running then goes on outside the count; one that never ends holds up the line no longer. */
 export function remoteSlotLeaseMs(env: Env = process.env): number {
-  return envInteger(env, 'GRAVA_REMOTE_SLOT_LEASE_MS', 30_000, 1_000);
+  return envInteger(env, 'GRAVA_REMOTE_SLOT_LEASE_MS', 30_000, 1_000, 600_000);
 }
 
 export interface SlotStats {
@@ -33,7 +34,7 @@ export interface SlotStats {
   readonly queued_total: number;
   /** Asks that gave up waiting (the workspace then went ahead without a slot). */
   readonly timed_out_total: number;
-  /** Slots taken back at the end of their lease, never handed back. */
+  /** Slots taken back at the end of their lease (a workspace gone, or a transfer longer than the lease). */
   readonly expired_total: number;
 }
 

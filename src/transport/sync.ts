@@ -362,7 +362,7 @@ async function cycle(replica: Replica, remote: string, user: string | undefined,
   let rejected = false;
   /** A Dolt fetch or push with its deadline; in queue mode in a turn the central gives (remote-slot.ts). */
   const transfer = <T>(what: 'fetch' | 'push', fn: () => Promise<T>): Promise<T> =>
-    mode === 'queue' ? withRemoteSlot(replica.config, () => remoteCall(replica, what, fn)) : remoteCall(replica, what, fn);
+    mode === 'queue' ? withRemoteSlot(replica.config, () => remoteCall(replica, what, fn), { signal: opts.signal }) : remoteCall(replica, what, fn);
   const fetchMainUntimed = async (): Promise<void> => {
     fetches++;
     const before = probed;

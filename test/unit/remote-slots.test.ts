@@ -1,6 +1,7 @@
 // The central's turns for Dolt fetches and pushes: the line (remote-slots.ts), its HTTP call (http.ts) and
 // the workspace's side (remote-slot.ts), which never lets the call stop a sync.
 
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RemoteSlots, remoteSlotLeaseMs, remoteSlotLimit } from '../../src/server/remote-slots.js';
 import { buildHttpApp } from '../../src/server/http.js';
@@ -119,7 +120,7 @@ describe('the slot call', () => {
     }
   });
 
-  it('is absent when the supervisor gives no slots (GRAVA_REMOTE_SLOTS=0)', async () => {
+  it('is absent (404) from an HTTP service given no slot handlers, as the supervisor does with GRAVA_REMOTE_SLOTS=0', async () => {
     const app = buildHttpApp({ health: () => ({}), readiness: () => Promise.resolve(ready), metrics: () => Promise.resolve(''), authenticate: () => Promise.resolve(true) });
     try {
       expect((await app.inject({ method: 'POST', url: '/v1/slots', headers: { authorization: basic('sync', 'pw') }, payload: {} })).statusCode).toBe(404);
@@ -128,7 +129,7 @@ describe('the slot call', () => {
     }
   });
 
-  it('a workspace runs its transfer in a slot and hands it back; without an answer, or past the wait, it goes ahead', async () => {
+  it('a workspace runs its transfer in a slot and hands it back; without an answer, past the wait or told to stop it goes ahead, and one that hangs up leaves the line', async () => {
     const slots = new RemoteSlots(1, 30_000);
     const app = appWith(slots);
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -147,10 +148,22 @@ describe('the slot call', () => {
       expect(slots.stats().in_use).toBe(0);
       // The only slot held elsewhere: past the wait the transfer goes ahead without one.
       const other = (await slots.acquire(0))!;
-      expect(await withRemoteSlot(config, () => Promise.resolve(slots.stats().in_use), 50)).toBe(1);
+      expect(await withRemoteSlot(config, () => Promise.resolve(slots.stats().in_use), { waitMs: 50 })).toBe(1);
       slots.release(other);
       // A central whose call does not answer (nothing listening there) lets the transfer go ahead.
       expect(await callSlot({ api: 'http://127.0.0.1:1', creds: { user: 'sync', password: 'pw' } }, 50)).toBeUndefined();
+      // A workspace that hangs up while in line leaves it: the slot freed next goes to nobody.
+      const held = (await slots.acquire(0))!;
+      const ac = new AbortController();
+      const asking = callSlot({ api: `http://127.0.0.1:${port}`, creds: { user: 'sync', password: 'pw' } }, 10_000, ac.signal);
+      while (slots.stats().waiting === 0) await new Promise((r) => setTimeout(r, 5));
+      ac.abort();
+      expect(await asking).toBeUndefined();
+      while (slots.stats().waiting > 0) await new Promise((r) => setTimeout(r, 5));
+      slots.release(held);
+      expect(slots.stats()).toMatchObject({ in_use: 0, waiting: 0 });
+      // A sync told to stop is not a central that does not answer: the next transfer asks again.
+      expect(await withRemoteSlot(config, () => Promise.resolve(slots.stats().in_use))).toBe(1);
     } finally {
       delete process.env.GRAVA_REMOTE_API;
       delete process.env.GRAVA_REMOTE_USER;
@@ -158,4 +171,33 @@ describe('the slot call', () => {
       await app.close();
     }
   });
+
+  it('a central that answers 404, or not at all, is not asked again for a minute', async () => {
+    let asked = 0;
+    const app = buildHttpApp({ health: () => ({}), readiness: () => Promise.resolve(ready), metrics: () => Promise.resolve('') });
+    app.addHook('onRequest', (_req, _reply, done) => { asked++; done(); });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const central = { api: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, creds: { user: 'sync', password: 'pw' } };
+    try {
+      expect(await callSlot(central, 50)).toBeUndefined();
+      expect(await callSlot(central, 50)).toBeUndefined();
+      expect(asked).toBe(1);
+    } finally {
+      await app.close();
+    }
+    const hung = createServer(() => { /* never answers */ });
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    const silent = { api: `http://127.0.0.1:${(hung.address() as { port: number }).port}`, creds: { user: 'sync', password: 'pw' } };
+    try {
+      const t0 = Date.now();
+      expect(await callSlot(silent, 10)).toBeUndefined(); // gives up after its wait and 5 s
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(5_000);
+      const t1 = Date.now();
+      expect(await callSlot(silent, 10)).toBeUndefined();
+      expect(Date.now() - t1).toBeLessThan(1_000);
+    } finally {
+      hung.closeAllConnections();
+      await new Promise((r) => hung.close(r));
+    }
+  }, 20_000);
 });
