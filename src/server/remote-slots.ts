@@ -1,12 +1,13 @@
 // How many Dolt fetches and pushes the central serves at once (POST /v1/slots).
 //
-// A workspace in queue mode asks for a slot before each fetch or push and hands it back after; past the
-// limit it waits in line (first come, first served). The central's Dolt then serves a few remotesapi
-// transfers at a time instead of every workspace's at once: measured with 16 workspaces syncing at the same
-// instant, two slots cut the CPU per sync by a fifth and the burst's wall time with it (docs/BENCHMARKS.md,
-// run 7). A slot is a lease: one that is not handed back (a workspace killed mid-push) is taken back when it
-// expires, so a lost workspace holds up the line for at most the lease. A workspace that waits too long, or
-// cannot ask, fetches or pushes anyway: the slots shape the load, they never decide what syncs.
+// A workspace in queue mode asks for a slot before each fetch or push of a sync cycle and hands it back
+// after; past the limit it waits in line (first come, first served). The central's Dolt then serves a few
+// remotesapi transfers at a time instead of every workspace's at once: measured with 16 workspaces syncing
+// at the same instant, two slots cut the CPU per sync and the burst's wall time by a fifth to a third
+// (docs/BENCHMARKS.md, run 7). A slot is a lease: one that is not handed back (a workspace killed mid-push)
+// is taken back when it expires, so a lost workspace holds up the line for at most the lease. A workspace
+// that waits too long, or cannot ask, fetches or pushes anyway: the slots shape the load (a bound the
+// workspaces keep, not one Dolt enforces), they never decide what syncs.
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
