@@ -34,6 +34,11 @@ export async function apiAvailable(api: string): Promise<boolean> {
   return ok;
 }
 
+/** The HTTP Basic Authorization header of a sync user, as every call of the central takes it. */
+export function basicAuth(creds: { readonly user: string; readonly password: string }): string {
+  return `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}`;
+}
+
 export interface CentralApi {
   readonly api: string;
   readonly creds: { readonly user: string; readonly password: string };
@@ -71,7 +76,7 @@ export async function callClaim(api: string, creds: { user: string; password: st
   try {
     res = await fetch(`${api}/v1/claims`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      headers: { 'content-type': 'application/json', authorization: basicAuth(creds) },
       body: JSON.stringify({ id: req.id, actor: req.actor, ...(req.leaseMs !== undefined ? { lease_ms: req.leaseMs } : {}) }),
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -96,7 +101,7 @@ export async function callClaim(api: string, creds: { user: string; password: st
 export async function callMainHead(api: string, creds: { user: string; password: string }, branch?: string, timeoutMs = 5_000): Promise<{ main: string; branchHead: string | null; queueDepth: number | null; slotsWaiting: number | null } | undefined> {
   try {
     const res = await fetch(`${api}/v1/main${branch === undefined ? '' : `?branch=${encodeURIComponent(branch)}`}`, {
-      headers: { authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      headers: { authorization: basicAuth(creds) },
       signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
@@ -131,7 +136,7 @@ export async function callWait(api: string, creds: { user: string; password: str
     if (signal?.aborted) return { kind: 'pending' };
     res = await fetch(`${api}/v1/queue/wait`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${creds.user}:${creds.password}`, 'utf8').toString('base64')}` },
+      headers: { 'content-type': 'application/json', authorization: basicAuth(creds) },
       body: JSON.stringify({ branch: req.branch, head: req.head, timeout_ms: req.timeoutMs }),
       signal: ac.signal,
     });

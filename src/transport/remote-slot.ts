@@ -4,7 +4,7 @@
 // central without the call, one that does not answer, a wait past `waitMs` or a sync told to stop means
 // going ahead without a turn.
 
-import { reachableCentralApi, type CentralApi } from './central-api.js';
+import { basicAuth, reachableCentralApi, type CentralApi } from './central-api.js';
 import type { WorkspaceConfig } from '../storage/dolt/layout.js';
 
 /** How long a sync waits in line for a slot before going ahead without one (ms). */
@@ -22,7 +22,7 @@ export async function callSlot(central: CentralApi, waitMs: number, signal?: Abo
   try {
     const res = await fetch(`${central.api}/v1/slots`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${central.creds.user}:${central.creds.password}`, 'utf8').toString('base64')}` },
+      headers: { 'content-type': 'application/json', authorization: basicAuth(central.creds) },
       body: JSON.stringify({ timeout_ms: waitMs }),
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
