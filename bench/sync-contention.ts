@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     };
     const cpu = (): number => open.reduce((s, r) => s + proc(r.state.pid).cpu, 0) + proc(sup.pid).cpu + proc(sup.dolt_pid).cpu
       + (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
-    // What the fleet costs doing nothing: every sync's CPU above includes its share of it.
+    // What the fleet costs doing nothing; every sync's CPU below includes its share of it.
     const idleS = Number(arg('idle-seconds', '20'));
     const i0 = cpu();
     await new Promise((res) => setTimeout(res, idleS * 1000));
@@ -120,6 +120,12 @@ async function main(): Promise<void> {
         }), v.k);
         (wall[name(v)] ??= []).push(t1 - t0);
         (catchUp[name(v)] ??= []).push(Date.now() - t1);
+        // A floor that dropped writes would be cheap for nothing: every replica must hold the round's n issues.
+        for (const [w, c] of conns.entries()) {
+          const [found] = await c.query('SELECT COUNT(*) AS n FROM issues WHERE title LIKE ?', [`contention r${round} ${name(v)} w%`]);
+          const got = Number((found as { n: number }[])[0]?.n);
+          if (got !== n) throw new Error(`${name(v)}, round ${round}: ${w === n ? 'the central' : `workspace ${w}`} holds ${got} of the round's ${n} issues`);
+        }
       }
     }
     for (const v of variants) {
